@@ -1,0 +1,204 @@
+"""The `ipbot` command: parse arguments, call one library function, print the result."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from .errors import IndexMissingError, InputError, IpbotError
+from .settings import Settings
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, ensure_ascii=False))
+
+
+@contextmanager
+def _bar(total: int) -> Iterator[Any]:
+    from tqdm import tqdm
+
+    with tqdm(total=total, desc="向量化", unit="段", file=sys.stderr, disable=None) as bar:
+        yield bar
+
+
+def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.pipeline import ingest
+
+    from .app import open_index
+
+    paths = [Path(p) for p in args.paths] or [settings.corpus_dir]
+    index = open_index(settings)
+    report = ingest(paths, index=index, progress=_bar)
+    print(
+        f"文档 {report.documents} 份，条款块 {report.chunks} 个；新增 {report.added}，更新 {report.updated}，"
+        f"删除 {report.removed}，未变 {report.unchanged}；"
+        f"新向量 {report.embedded} 个；用时 {report.seconds} 秒"
+    )
+    return 0
+
+
+def _questions(args: argparse.Namespace) -> Iterator[tuple[Any, str | None, str]]:
+    """(id, error, question) per input: the positional question, or one JSON object per stdin line."""
+    if not args.stdin_jsonl:
+        if args.question is None:
+            raise InputError('缺少问题：ipbot ask "问题"，或用 --stdin-jsonl 从标准输入逐行读取')
+        yield None, None, args.question
+        return
+    for number, line in enumerate(sys.stdin, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            yield row.get("id"), None, str(row["question"])
+        except (ValueError, KeyError, TypeError, AttributeError):
+            yield None, f'第 {number} 行不是 {{"id", "question"}} 形式的 JSON', ""
+
+
+def _each(args: argparse.Namespace, run: Callable[[str], tuple[dict[str, Any], str]]) -> int:
+    failed = 0
+    for qid, error, question in _questions(args):
+        if error is None:
+            try:
+                obj, text = run(question)
+            except InputError as exc:
+                error = str(exc)
+        if error is not None:
+            failed += 1
+            if not args.stdin_jsonl:
+                raise InputError(error)
+            _print_json({"id": qid, "error": error})
+            continue
+        if args.stdin_jsonl:
+            _print_json({"id": qid, **obj})
+        elif args.json:
+            _print_json(obj)
+        else:
+            print(text)
+    return 2 if failed else 0
+
+
+def _assistant(settings: Settings) -> Any:
+    from .app import build_assistant, open_index
+
+    index = open_index(settings)
+    if index.is_empty():
+        raise IndexMissingError("索引为空：请先运行 ipbot ingest（默认导入自带的政策文件）")
+    return build_assistant(settings, index)
+
+
+def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from .serialize import search_json
+
+    if args.k < 1 or args.k > 100:
+        raise InputError("-k 须在 1 到 100 之间")
+    assistant = _assistant(settings)
+
+    def run(question: str) -> tuple[dict[str, Any], str]:
+        obj = search_json(question, assistant.search(question, args.k))
+        lines = [
+            f"{i}. [{r['score']:.3f}] {r['clause']}\n   {r['text'][:120]}"
+            for i, r in enumerate(obj["results"], 1)
+        ]
+        return obj, "\n".join(lines) or "（没有结果）"
+
+    return _each(args, run)
+
+
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    from .serialize import answer_json
+
+    assistant = _assistant(settings)
+
+    def run(question: str) -> tuple[dict[str, Any], str]:
+        result = assistant.answer(question, quick=args.quick)
+        return answer_json(result), result.answer
+
+    return _each(args, run)
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from .evaluate import evaluate, load_set
+
+    items = load_set(Path(args.set))
+    assistant = _assistant(settings)
+    report = evaluate(items, search=lambda q: assistant.search(q, 10), answer=assistant.answer)
+    if args.json:
+        _print_json({"metrics": report.metrics, "questions": report.rows})
+    else:
+        for name, value in report.metrics.items():
+            print(f"{name:28s} {value}")
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
+    from .app import CALIBRATION_FILE
+    from .calibrate import calibrate, save
+    from .evaluate import load_set
+
+    items = load_set(Path(args.set))
+    result = calibrate(items, _assistant(settings).measures)
+    for name in ("evidence", "sentence"):
+        cut = getattr(result, name)
+        print(
+            f"{name:10s} threshold {cut.value}  (lowest answerable {cut.lowest_answerable}, "
+            f"highest unanswerable {cut.highest_unanswerable}, errors {cut.errors})"
+        )
+    print(f"min_weight {result.min_weight}")
+    if args.write:
+        save(result, CALIBRATION_FILE, source=Path(args.set).name)
+        print(f"已写入 {CALIBRATION_FILE}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ipbot", description="知识产权政策问答助手")
+    sub = p.add_subparsers(dest="command", required=True)
+    ing = sub.add_parser("ingest", help="导入政策文件（默认：自带的上海政策文件）")
+    ing.add_argument("paths", nargs="*", help=".txt .md .html .docx .pdf 文件或文件夹")
+    for name, fn in (("search", cmd_search), ("ask", cmd_ask)):
+        sp = sub.add_parser(name, help="检索条款" if name == "search" else "回答问题（引用条款）")
+        sp.add_argument("question", nargs="?")
+        sp.add_argument("--json", action="store_true", help="输出 JSON")
+        sp.add_argument("--stdin-jsonl", action="store_true", help='从标准输入逐行读取 {"id","question"}')
+        if name == "search":
+            sp.add_argument("-k", type=int, default=5, help="返回条数（1–100）")
+        else:
+            sp.add_argument("--quick", action="store_true", help="志愿者速答：一两句话加出处")
+        sp.set_defaults(func=fn)
+    ev = sub.add_parser("eval", help="在题集上评测")
+    ev.add_argument("set")
+    ev.add_argument("--json", action="store_true")
+    ev.set_defaults(func=cmd_eval)
+    cal = sub.add_parser("calibrate", help="在题集上校准拒答阈值")
+    cal.add_argument("set")
+    cal.add_argument("--write", action="store_true", help="写入 data/calibration.json")
+    cal.set_defaults(func=cmd_calibrate)
+    ing.set_defaults(func=cmd_ingest)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.from_env(os.environ)
+        return int(args.func(args, settings))
+    except IpbotError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2 if isinstance(exc, InputError | ValueError) else 1
+    except KeyboardInterrupt:
+        print("已中断：索引保持中断前的状态", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Hybrid retrieval: dense (Chroma) + BM25 + exact figures, fused, then region-aware (rank, then filter)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ingest.clean import normalize
+from ingest.metadata import CITY
+from vectorstore.index import Index
+
+from .evidence import Term, content_terms, coverage, idf
+from .query import QueryInfo, region_allowed, strip_places
+from .records import Chunk, Hit, Scores
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    """Weights of the fused score; tuned on the dev set (see docs/retrieval.md)."""
+
+    dense: float = 1.0
+    bm25: float = 1.0
+    exact: float = 0.3
+    region: float = 0.15
+    coverage: float = 0.5
+    candidates: int = 50
+
+
+def _normalised(scores: Mapping[str, float]) -> dict[str, float]:
+    """Min-max to [0, 1] over the candidates (a constant list maps to 1)."""
+    if not scores:
+        return {}
+    low, high = min(scores.values()), max(scores.values())
+    span = high - low
+    return {k: (v - low) / span if span > 0 else 1.0 for k, v in scores.items()}
+
+
+def fuse(
+    dense: Mapping[str, float],
+    bm25: Mapping[str, float],
+    exact: set[str],
+    boosted: set[str],
+    covered: Mapping[str, float],
+    weights: FusionWeights,
+) -> dict[str, float]:
+    """fused = w_d·norm(cos) + w_b·bm25/max(bm25) + w_e·[exact] + w_r·[asked region] + w_c·coverage."""
+    top_bm25 = max(bm25.values(), default=0.0)
+    dense_n = _normalised(dense)
+    fused: dict[str, float] = {}
+    for cid in set(dense) | set(bm25):
+        score = weights.dense * dense_n.get(cid, 0.0)
+        score += weights.bm25 * (bm25.get(cid, 0.0) / top_bm25 if top_bm25 > 0 else 0.0)
+        score += weights.exact * (cid in exact) + weights.region * (cid in boosted)
+        score += weights.coverage * covered.get(cid, 0.0)
+        fused[cid] = score
+    return fused
+
+
+def _boosted(chunk: Chunk, info: QueryInfo) -> bool:
+    if info.districts:
+        return chunk.region in info.districts
+    return info.city and chunk.region == CITY
+
+
+class HybridRetriever:
+    """Ranks every chunk for a question; the index is injected and read-only here."""
+
+    def __init__(self, *, index: Index, weights: FusionWeights | None = None) -> None:
+        self._index = index
+        self._weights = weights or FusionWeights()
+
+    def terms(self, info: QueryInfo) -> list[Term]:
+        """The question's content terms weighted by their rarity in the index."""
+        keyword = self._index.keyword()
+        n = len(keyword.ids)
+        tokens = self._index.tokenizer.tokens(strip_places(info.text))
+        return content_terms(tokens, lambda t: idf(keyword.df(t), n))
+
+    def search(self, info: QueryInfo, k: int) -> list[Hit]:
+        """The k best chunks the question's region allows, best first."""
+        chunks = self._index.chunks()
+        if not chunks:
+            return []
+        vector = self._index.embedder.query(info.text)
+        dense = {
+            cid: cos
+            for cid, cos in self._index.vectors.query(vector, self._weights.candidates)
+            if cid in chunks
+        }
+        keyword = self._index.keyword()
+        raw = keyword.scores(self._index.tokenizer.tokens(info.text))
+        order = raw.argsort()[::-1][: self._weights.candidates]
+        bm25 = {keyword.ids[i]: float(raw[i]) for i in order if raw[i] > 0}
+        candidates = set(dense) | set(bm25)
+        needles = [normalize(e) for e in info.exact]
+        exact = {
+            cid
+            for cid in candidates
+            if needles and all(n in normalize(chunks[cid].search_text()) for n in needles)
+        }
+        boosted = {cid for cid in candidates if _boosted(chunks[cid], info)}
+        terms = self.terms(info) if self._weights.coverage else []
+        covered = {cid: coverage(terms, chunks[cid].search_text()) for cid in candidates} if terms else {}
+        fused = fuse(dense, bm25, exact, boosted, covered, self._weights)
+        ranked = sorted(fused, key=lambda cid: (-fused[cid], cid))
+        hits = [
+            Hit(chunks[cid], Scores(dense=dense.get(cid, 0.0), bm25=bm25.get(cid, 0.0), fused=fused[cid]))
+            for cid in ranked
+            if region_allowed(chunks[cid].region, info)
+        ]
+        return hits[:k]

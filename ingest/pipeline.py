@@ -1,0 +1,152 @@
+"""Ingestion end to end: parse everything first, embed only new text, then commit in one step."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from bot.records import Chunk, DocumentMeta
+from vectorstore.embed import embed_cached
+from vectorstore.index import Index
+from vectorstore.keyword import KeywordIndex
+
+from .clean import clean_lines, markup_free_lines
+from .load import RawDocument, discover, load_file
+from .metadata import extract
+from .split import chunks_of
+
+# Bump when cleaning, splitting or metadata change: every document is then parsed again
+# (its unchanged chunk texts still come from the embedding cache).
+PARSER_VERSION = "1"
+
+
+def version_hash(raw: RawDocument) -> str:
+    """What decides whether a stored document is current: its bytes and the parser that read them."""
+    return f"{raw.content_hash}:p{PARSER_VERSION}"
+
+
+class Progress(Protocol):
+    """What ingestion reports to a progress bar."""
+
+    def update(self, n: int) -> object: ...
+
+
+ProgressFactory = Callable[[int], AbstractContextManager[Progress]]
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    documents: int
+    chunks: int
+    added: int
+    updated: int
+    removed: int
+    unchanged: int
+    embedded: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Parsed:
+    meta: DocumentMeta
+    chunks: list[Chunk]
+
+
+def parse(raw: RawDocument) -> Parsed:
+    """One raw document → its metadata and clause chunks (pure)."""
+    paragraphs = clean_lines(raw.text)
+    info = extract(markup_free_lines(raw.text), "\n".join(paragraphs))
+    title = info.title or raw.doc_id
+    meta = DocumentMeta(
+        doc_id=raw.doc_id,
+        title=title,
+        source=raw.source,
+        content_hash=version_hash(raw),
+        doc_number=info.doc_number,
+        issuer=info.issuer,
+        date=info.date,
+        region=info.region,
+        period=info.period,
+        kind=info.kind,
+    )
+    return Parsed(meta, chunks_of(raw.doc_id, title, info.region, info.doc_number, paragraphs))
+
+
+def _unique_ids(docs: list[RawDocument]) -> list[RawDocument]:
+    """Two files with the same stem in different folders get distinct ids (stable: from the path)."""
+    seen: dict[str, int] = {}
+    for d in docs:
+        seen[d.doc_id] = seen.get(d.doc_id, 0) + 1
+    out = []
+    for d in docs:
+        if seen[d.doc_id] > 1:
+            suffix = hashlib.sha1(d.source.encode()).hexdigest()[:6]
+            d = RawDocument(f"{d.doc_id}-{suffix}", d.source, d.text, d.content_hash, d.fmt)
+        out.append(d)
+    return out
+
+
+def _under(source: str, folders: Sequence[Path]) -> bool:
+    path = Path(source)
+    return any(path.is_relative_to(folder) for folder in folders)
+
+
+def _no_progress(total: int) -> AbstractContextManager[Progress]:
+    class _Null:
+        def update(self, n: int) -> None:
+            return None
+
+    return nullcontext(_Null())
+
+
+def ingest(paths: Sequence[Path], *, index: Index, progress: ProgressFactory = _no_progress) -> IngestReport:
+    """Add or update the given files and folders; a folder's vanished files leave the index.
+
+    Any unreadable file aborts before the index is touched; an interruption before the catalog
+    commit leaves the previous index as it was (vectors already computed stay cached).
+    """
+    started = time.monotonic()
+    files, folders = discover(paths)
+    raws = _unique_ids([load_file(f) for f in files])
+    existing = {d.doc_id: d for d in index.catalog.documents()}
+    incoming = {r.doc_id for r in raws}
+    changed: list[Parsed] = []
+    added = updated = unchanged = 0
+    for raw in raws:
+        old = existing.get(raw.doc_id)
+        if old and old.content_hash == version_hash(raw) and old.source == raw.source:
+            unchanged += 1
+            continue
+        changed.append(parse(raw))
+        added, updated = (added, updated + 1) if old else (added + 1, updated)
+    removals = [d for d, m in existing.items() if d not in incoming and _under(m.source, folders)]
+
+    new_chunks = [c for p in changed for c in p.chunks]
+    embedded = 0
+    if new_chunks:
+        with progress(len(new_chunks)) as bar:
+            vectors, embedded = embed_cached(
+                index.embedder, index.cache, [c.search_text() for c in new_chunks], on_progress=bar.update
+            )
+        index.vectors.upsert([c.chunk_id for c in new_chunks], vectors, [c.doc_id for c in new_chunks])
+    if changed or removals:
+        generation = index.catalog.apply([(p.meta, p.chunks) for p in changed], removals)
+        live = index.catalog.chunk_ids()
+        index.vectors.delete(sorted(index.vectors.ids() - live))
+        KeywordIndex.build(index.catalog.chunks(), index.tokenizer, generation).save(index.keyword_dir)
+    total_chunks = len(index.catalog.chunk_ids())
+    return IngestReport(
+        documents=len(index.catalog.documents()),
+        chunks=total_chunks,
+        added=added,
+        updated=updated,
+        removed=len(removals),
+        unchanged=unchanged,
+        embedded=embedded,
+        seconds=round(time.monotonic() - started, 2),
+    )

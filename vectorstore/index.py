@@ -1,0 +1,60 @@
+"""The index as one object: catalog (truth), Chroma vectors, BM25 keywords and the embedding cache."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.records import Chunk
+
+from .catalog import Catalog
+from .chroma_store import VectorStore
+from .embed import Embedder, EmbeddingCache
+from .keyword import KeywordIndex
+from .tokenize import KeywordTokenizer
+
+
+@dataclass
+class Index:
+    """Everything retrieval and ingestion read and write; built once at start-up."""
+
+    catalog: Catalog
+    vectors: VectorStore
+    embedder: Embedder
+    cache: EmbeddingCache
+    tokenizer: KeywordTokenizer
+    keyword_dir: Path
+    _keyword: KeywordIndex | None = None
+    _chunks: dict[str, Chunk] | None = None
+    _generation: int = -1
+
+    def _fresh(self) -> None:
+        generation = self.catalog.generation()
+        if generation == self._generation and self._chunks is not None:
+            return
+        chunks = self.catalog.chunks()
+        self._chunks = {c.chunk_id: c for c in chunks}
+        keyword = KeywordIndex.load(self.keyword_dir, generation, self.tokenizer.fingerprint)
+        if keyword is None or set(keyword.ids) != set(self._chunks):
+            keyword = KeywordIndex.build(chunks, self.tokenizer, generation)
+            keyword.save(self.keyword_dir)
+        self._keyword = keyword
+        self._generation = generation
+
+    def chunks(self) -> dict[str, Chunk]:
+        """Every indexed chunk by id (reloaded when another process changed the catalog)."""
+        self._fresh()
+        assert self._chunks is not None
+        return self._chunks
+
+    def keyword(self) -> KeywordIndex:
+        self._fresh()
+        assert self._keyword is not None
+        return self._keyword
+
+    def is_empty(self) -> bool:
+        return not self.chunks()
+
+    def close(self) -> None:
+        self.catalog.close()
+        self.cache.close()

@@ -1,0 +1,78 @@
+"""BM25 over jieba tokens (bm25s), persisted beside the catalog and rebuilt when it is stale."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import numpy.typing as npt
+
+from bot.records import Chunk
+
+from .tokenize import KeywordTokenizer
+
+
+class KeywordIndex:
+    """BM25 scores for every chunk; positions map to chunk ids."""
+
+    def __init__(self, retriever: bm25s.BM25, ids: list[str], generation: int, fingerprint: str) -> None:
+        self._retriever = retriever
+        self.ids = ids
+        self.generation = generation
+        self.fingerprint = fingerprint
+
+    @classmethod
+    def build(cls, chunks: Sequence[Chunk], tokenizer: KeywordTokenizer, generation: int) -> KeywordIndex:
+        corpus = [tokenizer.tokens(c.search_text()) or ["∅"] for c in chunks]
+        retriever = bm25s.BM25(k1=1.2, b=0.75)
+        if corpus:
+            retriever.index(corpus, show_progress=False)
+        return cls(retriever, [c.chunk_id for c in chunks], generation, tokenizer.fingerprint)
+
+    def scores(self, query_tokens: list[str]) -> npt.NDArray[np.float32]:
+        """BM25 score of every chunk, in `ids` order."""
+        if not self.ids or not query_tokens:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(query_tokens), dtype=np.float32)
+
+    def df(self, token: str) -> int:
+        """How many chunks contain the token (read off bm25s's column pointers)."""
+        column = self._retriever.vocab_dict.get(token) if self.ids else None
+        if column is None:
+            return 0
+        indptr = self._retriever.scores["indptr"]
+        return int(indptr[column + 1] - indptr[column])
+
+    def save(self, directory: Path) -> None:
+        """Write to a temporary folder, then swap it in, so a reader never sees half an index."""
+        tmp = directory.with_name(directory.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        if self.ids:
+            self._retriever.save(str(tmp), show_progress=False)
+        (tmp / "ids.json").write_text(
+            json.dumps({"generation": self.generation, "fingerprint": self.fingerprint, "ids": self.ids})
+        )
+        old = directory.with_name(directory.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if directory.exists():
+            directory.rename(old)
+        tmp.rename(directory)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, directory: Path, generation: int, fingerprint: str) -> KeywordIndex | None:
+        """The saved index if it matches the catalog's generation and the tokenizer, else None."""
+        try:
+            saved = json.loads((directory / "ids.json").read_text())
+        except (OSError, ValueError):
+            return None
+        if saved.get("generation") != generation or saved.get("fingerprint") != fingerprint:
+            return None
+        ids = list(saved["ids"])
+        retriever = bm25s.BM25.load(str(directory), show_progress=False, verbosity=0) if ids else bm25s.BM25()
+        return cls(retriever, ids, generation, fingerprint)

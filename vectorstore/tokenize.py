@@ -1,0 +1,78 @@
+"""Chinese keyword tokens for BM25: jieba with the IP-policy dictionary, compounds kept with their parts."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+from pathlib import Path
+
+import jieba
+
+STOPWORDS = frozenset(
+    "的 了 是 和 与 及 或 在 有 对 为 以 将 把 被 等 于 并 也 都 而 其 之 这 那 个 吗 呢 吧 啊 么 "
+    "哪 哪些 哪个 哪里 哪儿 什么 怎么 怎样 如何 多少 几 几个 是否 是不是 能否 可以 能 会 要 "
+    "请问 请 我 我们 你 你们 他 她 它 一下 一个 一些 什么样 为什么 谁 吗 啥 呀 给 让 "
+    "目前 现在 关于 进行 开展 相关 有关 方面 工作 情况 问题 如下 "
+    # question words: they say what is asked, not what it is about
+    "比如 例如 譬如 时候 什么时候 多久 多长 多大 多高 有没有 没有 是不是 能不能 可不可以 要不要 "
+    "哪所 哪家 哪位 哪种 哪类 哪项 哪天 哪年 怎么办 怎样才能 什么样 一下子 一次 具体 主要 呀 哦 "
+    "需要 应该 能够 可能 已经 还是 还有 以及 或者 告诉 知道 了解 想 想问 问问 咨询".split()
+)
+_KEEP = re.compile(r"[\w%.]+", re.UNICODE)
+_DIGITS = re.compile(r"^[\d.]+%?$")
+
+
+TOKENIZER_VERSION = "2"  # bump when tokens() changes, so saved keyword indexes are rebuilt
+
+
+def _dictionary_path() -> Path:
+    return Path(__file__).resolve().parent.parent / "data" / "dict" / "ip_terms.txt"
+
+
+class KeywordTokenizer:
+    """Tokens for the keyword index; the same function serves documents and questions."""
+
+    def __init__(self, *, user_dict: Path | None = None) -> None:
+        jieba.setLogLevel(logging.WARNING)
+        self._jieba = jieba.Tokenizer()
+        self._jieba.initialize()
+        path = user_dict or _dictionary_path()
+        text = path.read_text(encoding="utf-8")
+        self.fingerprint = hashlib.sha1(f"{TOKENIZER_VERSION}\n{text}".encode()).hexdigest()[:12]
+        self._user_words: set[str] = set()
+        for line in text.splitlines():
+            parts = line.split()
+            if parts:
+                word = parts[0]
+                freq = int(parts[1]) if len(parts) > 1 else None
+                self._jieba.add_word(word, freq)
+                self._user_words.add(word)
+
+    def is_word(self, text: str) -> bool:
+        """True when the dictionary knows the string as a word."""
+        return bool(self._jieba.FREQ.get(text))
+
+    def _parts(self, word: str) -> list[str]:
+        """Dictionary words inside a compound (知识产权质押融资 → 知识产权, 质押, 融资, 质押融资 …)."""
+        found = []
+        for size in range(2, len(word)):
+            for start in range(len(word) - size + 1):
+                piece = word[start : start + size]
+                if self.is_word(piece):
+                    found.append(piece)
+        return found
+
+    def tokens(self, text: str) -> list[str]:
+        """Normalised tokens: precise cut, plus the dictionary parts of every compound."""
+        text = unicodedata.normalize("NFKC", text).lower()
+        out: list[str] = []
+        for word in self._jieba.lcut(text, HMM=False):
+            word = word.strip()
+            if not word or not _KEEP.fullmatch(word) or word in STOPWORDS:
+                continue
+            out.append(word)
+            if len(word) > 2 and not _DIGITS.match(word):
+                out.extend(p for p in self._parts(word) if p not in STOPWORDS)
+        return out
