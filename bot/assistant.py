@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
 from vectorstore.index import Index
 
@@ -13,11 +14,22 @@ from .compose import Composition, Measures, choose, citations_and_text, measure
 from .errors import InputError
 from .evidence import Term, Thresholds
 from .prompts import Prompts
-from .query import QueryInfo, analyse
+from .query import QueryInfo, analyse, with_region
 from .records import Answer, Hit
 from .retrieve import FusionWeights, HybridRetriever
+from .serialize import answer_json
 
 MAX_QUESTION_CHARS = 2000
+STREAM_PIECE_CHARS = 24
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """One event of a streamed answer: `citations`, `delta` (text piece) or `final` (the whole answer)."""
+
+    event: str
+    data: dict[str, Any]
+
 
 _REASONS = {
     "outside_shanghai": "本助手只收录上海市及各区的知识产权政策，问题涉及的“{place}”不在收录范围内。",
@@ -120,9 +132,22 @@ class Assistant:
             reason=why, searched=searched or "（无）", channel=self._options.channel
         )
 
-    def answer(self, question: str, *, quick: bool = False) -> Answer:
-        """Answer one question with quoted, cited clauses, or a plain refusal."""
+    def answer(self, question: str, *, quick: bool = False, region: str | None = None) -> Answer:
+        """Answer one question with quoted, cited clauses, or a plain refusal.
+
+        `region` (a district or 上海市) is the asker's context, used when the question names none.
+        """
         text = check_question(question)
         started = time.perf_counter()
-        result: Answer = (self._quick_chain if quick else self._chain).invoke(text)
+        result: Answer = (self._quick_chain if quick else self._chain).invoke(with_region(text, region))
         return replace(result, question=text, latency_ms=int((time.perf_counter() - started) * 1000))
+
+    def stream(
+        self, question: str, *, quick: bool = False, region: str | None = None
+    ) -> Iterator[StreamEvent]:
+        """The answer as events: citations first, then text pieces, then the final answer object."""
+        result = self.answer(question, quick=quick, region=region)
+        yield StreamEvent("citations", {"citations": [asdict(c) for c in result.citations]})
+        for start in range(0, len(result.answer), STREAM_PIECE_CHARS):
+            yield StreamEvent("delta", {"text": result.answer[start : start + STREAM_PIECE_CHARS]})
+        yield StreamEvent("final", answer_json(result))

@@ -157,6 +157,13 @@ def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from service.run import serve
+
+    serve(settings, host=args.host, port=args.port)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ipbot", description="知识产权政策问答助手")
     sub = p.add_subparsers(dest="command", required=True)
@@ -181,6 +188,10 @@ def parser() -> argparse.ArgumentParser:
     cal.add_argument("--write", action="store_true", help="写入 data/calibration.json")
     cal.set_defaults(func=cmd_calibrate)
     ing.set_defaults(func=cmd_ingest)
+    srv = sub.add_parser("serve", help="启动 HTTP 服务（API、微信回调）")
+    srv.add_argument("--host", default="127.0.0.1")
+    srv.add_argument("--port", type=int, default=8000)
+    srv.set_defaults(func=cmd_serve)
     return p
 
 

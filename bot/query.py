@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from ingest.metadata import CITY, DISTRICTS
 
+from .errors import InputError
+
 # Short district names that are also something else when followed by these characters.
 _NOT_DISTRICT = {"黄浦": "江", "普陀": "山", "金山": "寺"}
 _SHORT = {(d[:-2] if d.endswith("新区") else d[:-1]): d for d in DISTRICTS}
@@ -123,3 +125,17 @@ def strip_places(text: str) -> str:
     names = sorted([*DISTRICTS, *_SHORT, *_OUTSIDE, CITY, "上海"], key=len, reverse=True)
     text = re.sub("|".join(map(re.escape, names)), " ", text)
     return re.sub(r"(?<= )[市区县省](?=\W|$)", " ", text)
+
+
+def with_region(question: str, region: str | None) -> str:
+    """The question with the asker's district put in front when the question itself names no place."""
+    if not region:
+        return question
+    known = {*DISTRICTS, CITY}
+    full = _SHORT.get(region, region)
+    if full not in known:
+        raise InputError(f"region 须为 上海市 或上海的某个区（如 杨浦区），收到 {region!r}")
+    text = unicodedata.normalize("NFKC", question)
+    if _districts(text) or _outside(text) or re.search(r"上海|全市|本市", text):
+        return question
+    return f"{full}{question}"

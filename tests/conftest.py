@@ -1,0 +1,47 @@
+"""Shared fixtures: the real bundled corpus indexed once per test session, and private copies of it."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_assistant, open_index
+from bot.assistant import Assistant
+from bot.settings import Settings
+from ingest.pipeline import ingest
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def built_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory holding the index of the bundled corpus (embedded once per session)."""
+    data = tmp_path_factory.mktemp("corpus-index")
+    settings = Settings(data_dir=data)
+    index = open_index(settings)
+    try:
+        ingest([settings.corpus_dir], index=index)
+    finally:
+        index.close()
+    return data
+
+
+@pytest.fixture
+def data_dir(built_data_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the corpus index that a test may change freely."""
+    target = tmp_path / "data"
+    shutil.copytree(built_data_dir, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def assistant(built_data_dir: Path) -> Iterator[Assistant]:
+    """The extractive assistant over the shared corpus index (read-only use)."""
+    settings = Settings(data_dir=built_data_dir)
+    index = open_index(settings)
+    yield build_assistant(settings, index)
+    index.close()
