@@ -41,7 +41,7 @@ def _html_text(data: bytes, name: str) -> str:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(decode_text(data, name), "html.parser")
-    for tag in soup(["script", "style", "nav", "header", "footer", "noscript"]):
+    for tag in soup(["head", "script", "style", "nav", "header", "footer", "noscript"]):
         tag.decompose()
     blocks = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "br", "section", "article")
     for tag in soup.find_all(blocks):

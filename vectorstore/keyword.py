@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,6 +15,9 @@ import numpy.typing as npt
 from bot.records import Chunk
 
 from .tokenize import KeywordTokenizer
+
+# bm25s sets its own logger to DEBUG when imported; keep its per-build chatter out of our output.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
 class KeywordIndex:

@@ -19,7 +19,11 @@ VALUES: dict[str, dict[str, str]] = {
         "history": "用户：杨浦区质押贷款贴息比例是多少？\n助手：贷款利率的50%[1]。",
         "question": "那松江呢？",
     },
-    "refusal": {"searched": "5 份上海市及各区知识产权政策文件", "channel": "12345 市民服务热线"},
+    "refusal": {
+        "reason": "现有政策文件中没有找到能回答这个问题的条款。",
+        "searched": "5 份上海市及各区知识产权政策文件",
+        "channel": "12345 市民服务热线",
+    },
 }
 
 

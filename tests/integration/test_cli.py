@@ -1,0 +1,125 @@
+"""The `ipbot` command, invoked as users and other tools invoke it."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SHARED
+
+pytestmark = pytest.mark.integration
+
+IPBOT = str(Path(sys.executable).parent / "ipbot")
+
+
+def run(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LLM_", "CHROMA_", "IPBOT_"))}
+    env["IPBOT_DATA_DIR"] = str(data_dir)
+    return subprocess.run([IPBOT, *args], input=stdin, capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_search_json_contract(built_data_dir):
+    out = run(built_data_dir, "search", "--json", "-k", "3", "杨浦区贴息")
+    assert out.returncode == 0, out.stderr
+    body = json.loads(out.stdout)
+    assert body["query"] == "杨浦区贴息" and len(body["results"]) == 3
+    first = body["results"][0]
+    assert set(first) == {"chunk_id", "doc_id", "title", "clause", "text", "region", "score", "scores"}
+    assert set(first["scores"]) == {"dense", "bm25", "fused"}
+    assert first["score"] == first["scores"]["fused"]
+
+
+def test_ask_json_contract(built_data_dir):
+    out = run(built_data_dir, "ask", "--json", "杨浦区贴息比例是多少？")
+    assert out.returncode == 0, out.stderr
+    body = json.loads(out.stdout)
+    assert set(body) == {"answer", "refused", "citations", "mode", "latency_ms"}
+    assert body["mode"] == "extractive" and body["refused"] is False and "50%" in body["answer"]
+    citation = body["citations"][0]
+    assert set(citation) == {"n", "doc_id", "title", "doc_number", "clause", "region", "text", "quote"}
+    assert citation["n"] == 1 and citation["doc_number"] == "杨府发〔2024〕4号"
+
+
+def test_ask_quick_prints_a_short_cited_answer(built_data_dir):
+    out = run(built_data_dir, "ask", "--quick", "杨浦区贴息比例是多少？")
+    assert out.returncode == 0 and "50%" in out.stdout and "来源：《" in out.stdout
+
+
+def test_stdin_jsonl_answers_each_line_with_its_id(built_data_dir):
+    lines = [
+        {"id": "a", "question": "杨浦区贴息比例是多少？"},
+        {"id": 7, "question": "深圳的贴息比例是多少？"},
+    ]
+    stdin = "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\nnot json\n"
+    out = run(built_data_dir, "ask", "--json", "--stdin-jsonl", stdin=stdin)
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r.get("id") for r in rows] == ["a", 7, None]
+    assert rows[0]["refused"] is False and rows[1]["refused"] is True and "error" in rows[2]
+    assert out.returncode == 2
+
+
+def test_search_stdin_jsonl(built_data_dir):
+    out = run(
+        built_data_dir,
+        "search",
+        "--json",
+        "--stdin-jsonl",
+        "-k",
+        "2",
+        stdin='{"id": "q1", "question": "专利超市"}\n',
+    )
+    row = json.loads(out.stdout)
+    assert out.returncode == 0 and row["id"] == "q1" and len(row["results"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("ask", ""), "问题为空"),
+        (("ask", "问" * 2001), "问题太长"),
+        (("search", "-k", "0", "贴息"), "-k"),
+        (("ingest", "/no/such/path"), "路径不存在"),
+    ],
+)
+def test_bad_input_gets_one_line_and_a_nonzero_exit(built_data_dir, args, message):
+    out = run(built_data_dir, *args)
+    assert out.returncode == 2
+    assert message in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in out.stderr
+
+
+def test_unknown_or_undecodable_files_leave_the_index_intact(data_dir, tmp_path):
+    before = run(data_dir, "search", "--json", "-k", "1", "贴息").stdout
+    for name, content in (("x.xlsx", b"PK"), ("y.txt", b"\xff\xfe\xfd" * 9)):
+        path = tmp_path / name
+        path.write_bytes(content)
+        out = run(data_dir, "ingest", str(path))
+        assert out.returncode == 2 and name in out.stderr and "Traceback" not in out.stderr
+    assert run(data_dir, "search", "--json", "-k", "1", "贴息").stdout == before
+
+
+def test_ingest_prints_a_summary(data_dir, tmp_path):
+    doc = tmp_path / "plan.md"
+    doc.write_text(
+        "# 示例区知识产权工作方案\n\n一、金融\n\n（一）对符合条件的企业给予贷款贴息。\n", encoding="utf-8"
+    )
+    out = run(data_dir, "ingest", str(doc))
+    assert out.returncode == 0, out.stderr
+    assert "文档 6 份" in out.stdout and "新增 1" in out.stdout
+
+
+def test_asking_before_any_ingest_says_what_to_do(tmp_path):
+    out = run(tmp_path / "empty", "ask", "贴息")
+    assert out.returncode == 1 and "ipbot ingest" in out.stderr
+
+
+def test_eval_prints_the_metrics(built_data_dir):
+    out = run(built_data_dir, "eval", "--json", str(SHARED / "eval" / "dev.jsonl"))
+    assert out.returncode == 0, out.stderr
+    metrics = json.loads(out.stdout)["metrics"]
+    for name in ("hit@1", "hit@3", "hit@5", "mrr", "citation_hit", "fact_recall", "refusal_accuracy"):
+        assert 0.0 <= metrics[name] <= 1.0
+    assert metrics["unsupported_number_answers"] == 0
