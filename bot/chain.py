@@ -1,4 +1,4 @@
-"""The retrieval chain in langchain terms: a retriever and runnables, kept inside this one module."""
+"""The chains in langchain terms (retrieval; the model's answer and rewrite), kept inside this one module."""
 
 from __future__ import annotations
 
@@ -8,9 +8,13 @@ from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.output_parsers import StrOutputParser
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from .prompts import Prompts
 from .query import QueryInfo, analyse
 from .records import Chunk, Hit, Scores
 from .retrieve import HybridRetriever
@@ -62,3 +66,40 @@ def build_chain(*, retriever: ClauseRetriever, compose: Callable[[Retrieved], An
         return Retrieved(info=analyse(question), hits=fetch.invoke(question))
 
     return RunnableLambda(gather) | RunnableLambda(compose)
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    """What the model is asked: the numbered clauses (prompt text) and the question."""
+
+    clauses: str
+    question: str
+
+
+@dataclass(frozen=True)
+class RewriteInput:
+    """A follow-up question and the conversation before it (prompt text)."""
+
+    history: str
+    question: str
+
+
+def build_answer_chain(*, model: BaseChatModel, prompts: Prompts) -> Runnable[AnswerInput, str]:
+    """numbered clauses + question → system and user messages → the model's reply text."""
+
+    def messages(asked: AnswerInput) -> list[BaseMessage]:
+        return [
+            SystemMessage(prompts.answer_system.render()),
+            HumanMessage(prompts.answer_user.render(clauses=asked.clauses, question=asked.question)),
+        ]
+
+    return RunnableLambda(messages) | model | StrOutputParser()
+
+
+def build_rewrite_chain(*, model: BaseChatModel, prompts: Prompts) -> Runnable[RewriteInput, str]:
+    """conversation + follow-up → the model's standalone question."""
+
+    def messages(asked: RewriteInput) -> list[BaseMessage]:
+        return [HumanMessage(prompts.rewrite.render(history=asked.history, question=asked.question))]
+
+    return RunnableLambda(messages) | model | StrOutputParser()

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .errors import IndexMissingError, InputError, IpbotError
+from .errors import IndexMissingError, IngestError, InputError, IpbotError
 from .settings import Settings
 
 
@@ -111,16 +111,59 @@ def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
     return _each(args, run)
 
 
+def _understood(obj: dict[str, Any], question: str) -> str:
+    """A note when a follow-up was answered as a rewritten, standalone question."""
+    rewritten = obj.get("rewritten_question")
+    return f"（按“{rewritten}”理解）\n" if rewritten and rewritten != question.strip() else ""
+
+
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from .serialize import answer_json
+    from .sessions import check_session_id
 
+    session = None if args.session is None else check_session_id(args.session)
     assistant = _assistant(settings)
 
     def run(question: str) -> tuple[dict[str, Any], str]:
-        result = assistant.answer(question, quick=args.quick)
-        return answer_json(result), result.answer
+        result = assistant.answer(question, quick=args.quick, session_id=session)
+        obj = answer_json(result)
+        return obj, _understood(obj, question) + result.answer
 
     return _each(args, run)
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from .serialize import answer_json
+    from .sessions import check_session_id, new_session_id
+
+    session = new_session_id() if args.session is None else check_session_id(args.session)
+    assistant = _assistant(settings)
+    interactive = sys.stdin.isatty()
+    print(
+        f"会话 {session}：输入问题后回车，输入“退出”或按 Ctrl-D 结束；"
+        f"以后可用 ipbot ask --session {session} 接着问。",
+        file=sys.stderr,
+    )
+    while True:
+        try:
+            question = input("问：" if interactive else "").strip()
+        except EOFError:
+            break
+        if question in ("exit", "quit", "退出"):
+            break
+        if not question:
+            continue
+        try:
+            result = assistant.answer(question, quick=args.quick, session_id=session)
+        except InputError as exc:
+            print(f"错误：{exc}", file=sys.stderr)
+            continue
+        obj = answer_json(result)
+        if args.json:
+            _print_json(obj)
+        else:
+            print(f"{_understood(obj, question)}{result.answer}\n", flush=True)
+    return 0
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
@@ -178,7 +221,13 @@ def parser() -> argparse.ArgumentParser:
             sp.add_argument("-k", type=int, default=5, help="返回条数（1–100）")
         else:
             sp.add_argument("--quick", action="store_true", help="志愿者速答：一两句话加出处")
+            sp.add_argument("--session", metavar="ID", help="接着某个会话问（追问会结合上文理解）")
         sp.set_defaults(func=fn)
+    chat = sub.add_parser("chat", help="在终端里连续对话（支持追问）")
+    chat.add_argument("--session", metavar="ID", help="接着已有的会话（默认新开一个）")
+    chat.add_argument("--quick", action="store_true", help="志愿者速答：一两句话加出处")
+    chat.add_argument("--json", action="store_true", help="每个回答输出一行 JSON")
+    chat.set_defaults(func=cmd_chat)
     ev = sub.add_parser("eval", help="在题集上评测")
     ev.add_argument("set")
     ev.add_argument("--json", action="store_true")
@@ -203,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args, settings))
     except IpbotError as exc:
         print(f"错误：{exc}", file=sys.stderr)
-        return 2 if isinstance(exc, InputError | ValueError) else 1
+        return 2 if isinstance(exc, InputError | IngestError) else 1
     except KeyboardInterrupt:
         print("已中断：索引保持中断前的状态", file=sys.stderr)
         return 130

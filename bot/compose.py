@@ -145,7 +145,9 @@ def choose(
     elif same and coverage(terms, first.text + same[0].text) - coverage(terms, first.text) >= 0.15:
         quotes.append(same[0])
     other = next((q for q in candidates[1:] if q.hit.chunk.chunk_id != first.hit.chunk.chunk_id), None)
-    if other and other.score >= 0.85 * first.score and other.text != first.text:
+    # a second source for a figure only from the same region: two regions' numbers side by side mislead
+    same_place = not m.asks_figure or (other is not None and other.hit.chunk.region == first.hit.chunk.region)
+    if other and same_place and other.score >= 0.85 * first.score and other.text != first.text:
         quotes.append(other)
     return Composition(tuple(quotes), "", m.strength)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +12,7 @@ from .errors import ConfigError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CORPUS = PROJECT_ROOT / "data" / "policies"
 PROMPTS_DIR = PROJECT_ROOT / "prompts"
+MAX_SESSION_TURNS = 50
 DEFAULT_CHANNEL = "所在区的知识产权公共服务窗口，或拨打 12345 市民服务热线"
 
 
@@ -49,11 +51,17 @@ class Settings:
     llm_api_key: str = ""
     llm_model: str = ""
     llm_timeout_s: float = 8.0
+    session_turns: int = 5
+
+    @property
+    def llm_enabled(self) -> bool:
+        """Whether answers are written by a model (LLM_BASE_URL is set)."""
+        return bool(self.llm_base_url)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         """Read IPBOT_*, CHROMA_* and LLM_* variables; a bad value names the variable."""
-        return cls(
+        settings = cls(
             data_dir=Path(env.get("IPBOT_DATA_DIR", "").strip() or "var"),
             chroma_host=env.get("CHROMA_HOST", "").strip(),
             chroma_port=_int(env, "CHROMA_PORT", 8000),
@@ -62,4 +70,21 @@ class Settings:
             llm_api_key=env.get("LLM_API_KEY", "").strip(),
             llm_model=env.get("LLM_MODEL", "").strip(),
             llm_timeout_s=_float(env, "LLM_TIMEOUT_S", 8.0),
+            session_turns=_int(env, "IPBOT_SESSION_TURNS", 5),
         )
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """ConfigError naming the variable when the LLM or session settings cannot work."""
+        if self.session_turns < 1 or self.session_turns > MAX_SESSION_TURNS:
+            raise ConfigError(f"IPBOT_SESSION_TURNS 须在 1 到 {MAX_SESSION_TURNS} 之间（默认 5）")
+        if not self.llm_base_url:
+            return
+        if not re.match(r"https?://[^/\s]+", self.llm_base_url):
+            raise ConfigError(
+                f"LLM_BASE_URL={self.llm_base_url!r} 不是 http(s) 地址；"
+                "请设为 OpenAI 兼容接口的根地址，如 https://api.deepseek.com/v1"
+            )
+        if not self.llm_model:
+            raise ConfigError("设置了 LLM_BASE_URL 却没有设置 LLM_MODEL；请设为模型名，如 deepseek-chat")

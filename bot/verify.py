@@ -15,6 +15,8 @@ _MARKER = re.compile(_MARKER_TEXT)
 _MARKER_NUMBER = re.compile(r"\d+")
 _ENDS = "。！？；!?;"
 _SENTENCE_END = re.compile(rf"[{_ENDS}]+(?:[ \t]*{_MARKER_TEXT})*")
+# A sentence saying what the clauses leave open states nothing to check (answer_system.toml, rule 5).
+_CAVEAT = re.compile(r"(?:条款|文件|政策)中?(?:均|都|并|尚|也)?(?:未|没有)(?:涉及|提及|载明|写明|规定|明确)")
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ def _check(sentence: str, given: Mapping[int, str]) -> str | Dropped | Reattribu
         return Dropped(sentence, f"cites only {_markers(cited)}, which the model was not given")
     kept = _only(sentence, valid)
     if not figures:
-        if valid or len(sentence) <= CONNECTIVE_MAX_CHARS:
+        if valid or len(sentence) <= CONNECTIVE_MAX_CHARS or _CAVEAT.search(sentence):
             return kept
         return Dropped(sentence, "uncited sentence")
     if not valid:
