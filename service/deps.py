@@ -1,0 +1,98 @@
+"""What routes receive: the app's services as named `Annotated` dependencies; admin and rate checks."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from .answers import Answerer
+from .documents import Library
+from .errors import RateLimitedError
+from .metrics import Metrics
+from .ratelimit import RateLimiter
+from .schemas import ChatRequest
+from .settings import ServiceSettings
+from .wechat.webhook import Webhook
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything the routes use, built once by create_app."""
+
+    settings: ServiceSettings
+    answerer: Answerer
+    library: Library
+    metrics: Metrics
+    ip_limit: RateLimiter
+    user_limit: RateLimiter
+    webhooks: dict[str, Webhook]
+
+
+def get_services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+
+
+def get_answerer(services: ServicesDep) -> Answerer:
+    return services.answerer
+
+
+def get_library(services: ServicesDep) -> Library:
+    return services.library
+
+
+def get_metrics(services: ServicesDep) -> Metrics:
+    return services.metrics
+
+
+AnswererDep = Annotated[Answerer, Depends(get_answerer)]
+LibraryDep = Annotated[Library, Depends(get_library)]
+MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+
+_bearer = HTTPBearer(auto_error=False, description="ADMIN_TOKEN")
+
+
+def require_admin(
+    services: ServicesDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> None:
+    """401 unless the request carries `Authorization: Bearer <ADMIN_TOKEN>` (compared in constant time)."""
+    given = credentials.credentials.encode("utf-8") if credentials else b""
+    expected = services.settings.admin_token.encode("utf-8")
+    if not expected or not hmac.compare_digest(given, expected):
+        raise HTTPException(401, headers={"WWW-Authenticate": "Bearer"})
+
+
+def _take(limiter: RateLimiter, key: str, scope: str, metrics: Metrics) -> None:
+    wait = limiter.check(key)
+    if wait:
+        metrics.rate_limited.inc(scope)
+        raise RateLimitedError(f"请求太频繁：请 {wait} 秒后再试", retry_after=wait)
+
+
+def limit_chat(request: Request, body: ChatRequest, services: ServicesDep) -> None:
+    """Per-IP and per-session rate limits for the chat routes (429 with Retry-After)."""
+    ip = request.client.host if request.client else "unknown"
+    _take(services.ip_limit, ip, "ip", services.metrics)
+    if body.session_id:
+        _take(services.user_limit, f"api:{body.session_id}", "user", services.metrics)
+
+
+ChatLimited = Depends(limit_chat)
+
+
+def get_webhook(channel: str, services: ServicesDep) -> Webhook:
+    """The webhook of a configured channel; 404 when its WECHAT_* settings are absent."""
+    webhook = services.webhooks.get(channel)
+    if webhook is None:
+        raise HTTPException(404, f"微信通道 {channel} 未配置：请设置 WECHAT_{channel.upper()}_* 变量")
+    return webhook
+
+
+WebhookDep = Annotated[Webhook, Depends(get_webhook)]

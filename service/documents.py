@@ -1,0 +1,190 @@
+"""Indexed documents as the API shows them, and the admin operations: upload, delete, re-ingest."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import uuid
+from collections import Counter
+from dataclasses import asdict
+from pathlib import Path
+
+from bot.compose import clause_tail
+from bot.errors import InputError
+from bot.records import Chunk, DocumentMeta
+from ingest.load import SUPPORTED, doc_id_for, load_file
+from ingest.pipeline import IngestReport, ingest, parse
+from vectorstore.embed import embed_cached
+from vectorstore.index import Index
+from vectorstore.keyword import KeywordIndex
+
+from .errors import ConflictError, NotFoundError
+from .gate import IndexGate
+from .schemas import ClauseOut, DocumentOut, DocumentSummary, IngestOut, RemovedOut, UploadOut
+
+MAX_FILENAME_CHARS = 120
+_SEP = " › "
+
+
+def _merge(text: str, window: str) -> str:
+    """Join two overlapping windows of one clause (the splitter repeats a sentence between them)."""
+    for size in range(min(len(text), len(window)), 0, -1):
+        if text.endswith(window[:size]):
+            return text + window[size:]
+    return text + window
+
+
+def rebuild(meta: DocumentMeta, chunks: list[Chunk]) -> tuple[str, list[ClauseOut]]:
+    """The document's text from its chunks in order, with one anchored section per clause (pure)."""
+    sections: list[tuple[str, str, str]] = []  # (anchor, clause, text)
+    for chunk in chunks:
+        if sections and sections[-1][1] == chunk.clause:
+            anchor, clause, text = sections[-1]
+            sections[-1] = (anchor, clause, _merge(text, chunk.text))
+        else:
+            sections.append((chunk.chunk_id, chunk.clause, chunk.text))
+    parts: list[str] = []
+    out: list[ClauseOut] = []
+    offset = 0
+    previous: list[str] = []
+    for anchor, clause, text in sections:
+        path = [s for s in clause_tail(clause, meta.title).split(_SEP) if s]
+        common = 0
+        while common < min(len(previous), len(path)) and previous[common] == path[common]:
+            common += 1
+        headings = [h for h in path[common:] if not text.startswith(h)]
+        previous = path
+        block = "\n".join([*headings, ""]) if headings else ""
+        start = offset + len(block)
+        parts.append(block + text)
+        out.append(ClauseOut(anchor=anchor, clause=clause, heading=_SEP.join(path), text=text, start=start))
+        offset += len(block) + len(text) + 2
+    return "\n\n".join(parts), out
+
+
+def _summary(meta: DocumentMeta, clauses: int) -> dict[str, object]:
+    fields = asdict(meta)
+    for private in ("source", "content_hash"):  # a server path and an internal hash
+        fields.pop(private)
+    return {**fields, "clauses": clauses}
+
+
+def _safe_name(filename: str) -> str:
+    name = Path(filename.replace("\\", "/")).name.strip()
+    if not name or name.startswith(".") or len(name) > MAX_FILENAME_CHARS:
+        raise InputError(
+            f"文件名 {filename[:40]!r} 无效：须为不以 . 开头、不超过 {MAX_FILENAME_CHARS} 字的文件名"
+        )
+    if Path(name).suffix.lower() not in SUPPORTED:
+        raise InputError(f"不支持的文件类型 {Path(name).suffix or '(无扩展名)'}：支持 {', '.join(SUPPORTED)}")
+    return name
+
+
+class Library:
+    """Reads take the index gate shared; changes take it alone, one admin operation at a time."""
+
+    def __init__(self, *, index: Index, gate: IndexGate, data_dir: Path, corpus_dir: Path) -> None:
+        self._index = index
+        self._gate = gate
+        self.uploads_dir = (data_dir / "uploads").resolve()
+        self._staging_dir = (data_dir / "upload-staging").resolve()
+        self._corpus_dir = corpus_dir
+        self._admin = threading.Lock()
+        self.uploads_dir.mkdir(parents=True, exist_ok=True)
+
+    def counts(self) -> tuple[int, int]:
+        """(documents, chunks) in the index."""
+        with self._gate.reading():
+            return len(self._index.catalog.documents()), len(self._index.catalog.chunk_ids())
+
+    def list(self) -> list[DocumentSummary]:
+        with self._gate.reading():
+            chunks = self._index.catalog.chunks()
+            documents = self._index.catalog.documents()
+        clauses = Counter(doc_id for doc_id, _ in {(c.doc_id, c.clause) for c in chunks})
+        return [DocumentSummary.model_validate(_summary(d, clauses[d.doc_id])) for d in documents]
+
+    def get(self, doc_id: str) -> DocumentOut:
+        with self._gate.reading():
+            meta = self._index.catalog.document(doc_id)
+            chunks = self._index.catalog.chunks(doc_id)
+        if meta is None:
+            raise NotFoundError(f"没有 ID 为 {doc_id!r} 的文档：可用 GET /api/documents 查看全部文档")
+        text, sections = rebuild(meta, chunks)
+        return DocumentOut.model_validate(
+            {**_summary(meta, len(sections)), "text": text, "sections": sections}
+        )
+
+    def add(self, filename: str, data: bytes) -> UploadOut:
+        """Ingest an uploaded file; a file that cannot be read leaves the index and uploads as they were."""
+        name = _safe_name(filename)
+        if not data:
+            raise InputError("上传的文件是空的")
+        doc_id = doc_id_for(Path(name))
+        target = self.uploads_dir / name
+        with self._admin:
+            self._check_owner(doc_id, target)
+            staged = self._staging_dir / uuid.uuid4().hex / name
+            staged.parent.mkdir(parents=True)
+            try:
+                staged.write_bytes(data)
+                parsed = parse(load_file(staged))  # refuses a bad file before anything changes
+                # Embedding is the slow part; done here, answers keep flowing and ingest finds it cached.
+                embed_cached(
+                    self._index.embedder, self._index.cache, [c.search_text() for c in parsed.chunks]
+                )
+                with self._gate.writing():
+                    report = self._swap_in(staged, target)
+            finally:
+                shutil.rmtree(staged.parent, ignore_errors=True)
+        return UploadOut(doc_id=doc_id, report=IngestOut.model_validate(asdict(report)))
+
+    def _check_owner(self, doc_id: str, target: Path) -> None:
+        existing = self._index.catalog.document(doc_id)
+        if existing is not None and Path(existing.source) != target:
+            raise ConflictError(
+                f"文档 ID {doc_id} 已被文件 {Path(existing.source).name} 占用：请改名后上传，"
+                "或先删除该文档（DELETE /admin/documents/{doc_id}）"
+            )
+
+    def _swap_in(self, staged: Path, target: Path) -> IngestReport:
+        backup = target.with_name(f".{target.name}.bak")
+        had_old = target.exists()
+        if had_old:
+            target.replace(backup)
+        staged.replace(target)
+        try:
+            report = ingest([target], index=self._index)
+        except BaseException:
+            if had_old:
+                backup.replace(target)
+            else:
+                target.unlink(missing_ok=True)
+            raise
+        backup.unlink(missing_ok=True)
+        return report
+
+    def remove(self, doc_id: str) -> RemovedOut:
+        """Drop a document from catalog, vectors and keyword index; delete its file if it was uploaded."""
+        with self._admin, self._gate.writing():
+            meta = self._index.catalog.document(doc_id)
+            if meta is None:
+                raise NotFoundError(f"没有 ID 为 {doc_id!r} 的文档")
+            catalog = self._index.catalog
+            generation = catalog.apply([], [doc_id])
+            self._index.vectors.delete(sorted(self._index.vectors.ids() - catalog.chunk_ids()))
+            KeywordIndex.build(catalog.chunks(), self._index.tokenizer, generation).save(
+                self._index.keyword_dir
+            )
+            source = Path(meta.source)
+            uploaded = source.is_relative_to(self.uploads_dir)
+            if uploaded:
+                source.unlink(missing_ok=True)
+        return RemovedOut(doc_id=doc_id, file_deleted=uploaded)
+
+    def reingest(self) -> IngestOut:
+        """Ingest the bundled corpus and the uploads again: changed files re-parsed, vanished ones dropped."""
+        paths = [p for p in (self._corpus_dir, self.uploads_dir) if p.exists()]
+        with self._admin, self._gate.writing():
+            report = ingest(paths, index=self._index)
+        return IngestOut.model_validate(asdict(report))

@@ -1,0 +1,1 @@
+"""HTTP routes: each translates HTTP to one domain call and back."""

@@ -1,0 +1,103 @@
+"""Request and response models of the HTTP API (they document the OpenAPI schema)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ChatRequest(BaseModel):
+    """One question; `session_id` groups a conversation (and is the per-user rate-limit key)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(examples=["杨浦区对知识产权质押融资贴息多少？"])  # length: IPBOT_MAX_QUESTION_CHARS
+    session_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.:@-]{1,128}$")
+    quick: bool = False
+    region: str | None = Field(default=None, max_length=20, examples=["杨浦区"])
+
+
+class CitationOut(BaseModel):
+    n: int
+    doc_id: str
+    title: str
+    doc_number: str
+    clause: str
+    region: str
+    text: str
+    quote: str
+
+
+class ChatResponse(BaseModel):
+    """The same object as `ipbot ask --json` (LLM mode adds fields, kept as they are)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    answer: str
+    refused: bool
+    citations: list[CitationOut]
+    mode: str
+    latency_ms: int
+
+
+class ErrorOut(BaseModel):
+    error: str
+    detail: str
+
+
+class DocumentSummary(BaseModel):
+    doc_id: str
+    title: str
+    doc_number: str
+    issuer: str
+    date: str
+    region: str
+    period: str
+    kind: str
+    clauses: int
+
+
+class ClauseOut(BaseModel):
+    """One clause of a document; `clause` equals a citation's `clause`, `start` is its offset in `text`."""
+
+    anchor: str
+    clause: str
+    heading: str
+    text: str
+    start: int
+
+
+class DocumentOut(DocumentSummary):
+    """A document's full text rebuilt from its clauses, each with an anchor to open a citation in context."""
+
+    text: str
+    sections: list[ClauseOut]
+
+
+class IngestOut(BaseModel):
+    documents: int
+    chunks: int
+    added: int
+    updated: int
+    removed: int
+    unchanged: int
+    embedded: int
+    seconds: float
+
+
+class UploadOut(BaseModel):
+    doc_id: str
+    report: IngestOut
+
+
+class RemovedOut(BaseModel):
+    doc_id: str
+    file_deleted: bool
+
+
+class Health(BaseModel):
+    status: str
+    documents: int
+    chunks: int
+    admin: bool
+    wechat_mp: bool
+    wechat_mini: bool
