@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint typecheck unit eval bench ingest clean
+.PHONY: setup run test lint typecheck unit eval bench clean
 
 setup: $(STAMP)
 

@@ -16,24 +16,29 @@ MAX_SESSION_TURNS = 50
 DEFAULT_CHANNEL = "所在区的知识产权公共服务窗口，或拨打 12345 市民服务热线"
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+def env_int(env: Mapping[str, str], name: str, default: int, *, low: int | None = None) -> int:
+    """An integer variable (default when unset); a bad value names the variable and what to set."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name}={raw!r} 不是整数；请设为整数或删除该变量") from exc
+    if low is not None and value < low:
+        raise ConfigError(f"{name}={raw!r} 不能小于 {low}；请改正或删除该变量")
+    return value
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
+def env_seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    """A positive number of seconds (default when unset)."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
         value = float(raw)
     except ValueError as exc:
-        raise ConfigError(f"{name}={raw!r} 不是数字；请设为秒数，如 8") from exc
+        raise ConfigError(f"{name}={raw!r} 不是秒数；请设为如 8 或 3.5") from exc
     if value <= 0:
         raise ConfigError(f"{name} 必须大于 0")
     return value
@@ -64,13 +69,13 @@ class Settings:
         settings = cls(
             data_dir=Path(env.get("IPBOT_DATA_DIR", "").strip() or "var"),
             chroma_host=env.get("CHROMA_HOST", "").strip(),
-            chroma_port=_int(env, "CHROMA_PORT", 8000),
+            chroma_port=env_int(env, "CHROMA_PORT", 8000),
             service_channel=env.get("IPBOT_SERVICE_CHANNEL", "").strip() or DEFAULT_CHANNEL,
             llm_base_url=env.get("LLM_BASE_URL", "").strip(),
             llm_api_key=env.get("LLM_API_KEY", "").strip(),
             llm_model=env.get("LLM_MODEL", "").strip(),
-            llm_timeout_s=_float(env, "LLM_TIMEOUT_S", 8.0),
-            session_turns=_int(env, "IPBOT_SESSION_TURNS", 5),
+            llm_timeout_s=env_seconds(env, "LLM_TIMEOUT_S", 8.0),
+            session_turns=env_int(env, "IPBOT_SESSION_TURNS", 5),
         )
         settings.check()
         return settings

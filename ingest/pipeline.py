@@ -104,6 +104,25 @@ def _no_progress(total: int) -> AbstractContextManager[Progress]:
     return nullcontext(_Null())
 
 
+def commit(
+    index: Index, upserts: Sequence[tuple[DocumentMeta, Sequence[Chunk]]], removals: Sequence[str]
+) -> int:
+    """Apply documents and removals to the catalog in one transaction, then align vectors and BM25.
+
+    The catalog is the truth: vectors it no longer names are deleted afterwards (and ignored until
+    then), and a stale keyword index is rebuilt on load, so a crash between the steps loses nothing.
+    """
+    generation = index.catalog.apply(upserts, removals)
+    index.vectors.delete(sorted(index.vectors.ids() - index.catalog.chunk_ids()))
+    KeywordIndex.build(index.catalog.chunks(), index.tokenizer, generation).save(index.keyword_dir)
+    return generation
+
+
+def remove(doc_ids: Sequence[str], *, index: Index) -> int:
+    """Drop documents (catalog, vectors, keyword index) in one step; returns the new generation."""
+    return commit(index, [], doc_ids)
+
+
 def ingest(paths: Sequence[Path], *, index: Index, progress: ProgressFactory = _no_progress) -> IngestReport:
     """Add or update the given files and folders; a folder's vanished files leave the index.
 
@@ -135,10 +154,7 @@ def ingest(paths: Sequence[Path], *, index: Index, progress: ProgressFactory = _
             )
         index.vectors.upsert([c.chunk_id for c in new_chunks], vectors, [c.doc_id for c in new_chunks])
     if changed or removals:
-        generation = index.catalog.apply([(p.meta, p.chunks) for p in changed], removals)
-        live = index.catalog.chunk_ids()
-        index.vectors.delete(sorted(index.vectors.ids() - live))
-        KeywordIndex.build(index.catalog.chunks(), index.tokenizer, generation).save(index.keyword_dir)
+        commit(index, [(p.meta, p.chunks) for p in changed], removals)
     total_chunks = len(index.catalog.chunk_ids())
     return IngestReport(
         documents=len(index.catalog.documents()),

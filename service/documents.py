@@ -13,10 +13,9 @@ from bot.compose import clause_tail
 from bot.errors import InputError
 from bot.records import Chunk, DocumentMeta
 from ingest.load import SUPPORTED, doc_id_for, load_file
-from ingest.pipeline import IngestReport, ingest, parse
+from ingest.pipeline import IngestReport, ingest, parse, remove
 from vectorstore.embed import embed_cached
 from vectorstore.index import Index
-from vectorstore.keyword import KeywordIndex
 
 from .errors import ConflictError, NotFoundError
 from .gate import IndexGate
@@ -170,12 +169,7 @@ class Library:
             meta = self._index.catalog.document(doc_id)
             if meta is None:
                 raise NotFoundError(f"没有 ID 为 {doc_id!r} 的文档")
-            catalog = self._index.catalog
-            generation = catalog.apply([], [doc_id])
-            self._index.vectors.delete(sorted(self._index.vectors.ids() - catalog.chunk_ids()))
-            KeywordIndex.build(catalog.chunks(), self._index.tokenizer, generation).save(
-                self._index.keyword_dir
-            )
+            remove([doc_id], index=self._index)
             source = Path(meta.source)
             uploaded = source.is_relative_to(self.uploads_dir)
             if uploaded:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+WECHAT_SESSION_PREFIX = "wx:"
 
 
 class ChatRequest(BaseModel):
@@ -14,6 +16,14 @@ class ChatRequest(BaseModel):
     session_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.:@-]{1,128}$")
     quick: bool = False
     region: str | None = Field(default=None, max_length=20, examples=["杨浦区"])
+
+    @field_validator("session_id")
+    @classmethod
+    def _not_a_wechat_user(cls, value: str | None) -> str | None:
+        """ "wx:" ids are WeChat users' conversations (keyed by openid): the API may not continue them."""
+        if value is not None and value.startswith(WECHAT_SESSION_PREFIX):
+            raise ValueError(f"session_id 不能以 {WECHAT_SESSION_PREFIX} 开头（微信用户的会话保留前缀）")
+        return value
 
 
 class CitationOut(BaseModel):

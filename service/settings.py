@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.errors import ConfigError
-from bot.settings import Settings
+from bot.settings import Settings, env_int, env_seconds
 from service.wechat.crypto import decode_aes_key
 
 MIN_ADMIN_TOKEN_CHARS = 32
@@ -67,36 +67,17 @@ class ServiceSettings:
         return cls(
             bot=bot,
             admin_token=env.get("ADMIN_TOKEN", "").strip(),
-            max_question_chars=_count(env, "IPBOT_MAX_QUESTION_CHARS", 1000, low=1),
-            max_upload_bytes=_count(env, "IPBOT_MAX_UPLOAD_MB", 20, low=1) * 1024 * 1024,
-            rate_per_ip=_count(env, "IPBOT_RATE_PER_IP", 60, low=0),
-            rate_per_user=_count(env, "IPBOT_RATE_PER_USER", 20, low=0),
-            answer_workers=_count(env, "IPBOT_ANSWER_WORKERS", 4, low=1),
-            passive_reply_s=_seconds(env, "IPBOT_PASSIVE_REPLY_S", 4.0),
+            max_question_chars=env_int(env, "IPBOT_MAX_QUESTION_CHARS", 1000, low=1),
+            max_upload_bytes=env_int(env, "IPBOT_MAX_UPLOAD_MB", 20, low=1) * 1024 * 1024,
+            rate_per_ip=env_int(env, "IPBOT_RATE_PER_IP", 60, low=0),
+            rate_per_user=env_int(env, "IPBOT_RATE_PER_USER", 20, low=0),
+            answer_workers=env_int(env, "IPBOT_ANSWER_WORKERS", 4, low=1),
+            passive_reply_s=env_seconds(env, "IPBOT_PASSIVE_REPLY_S", 4.0),
             mp=_account(env, "WECHAT_MP"),
             mini=_account(env, "WECHAT_MINI"),
             wechat_api_base=env.get("WECHAT_API_BASE", "").strip() or DEFAULT_WECHAT_API_BASE,
             wechat_sec_check=_flag(env, "WECHAT_SEC_CHECK"),
         )
-
-
-def _count(env: Mapping[str, str], name: str, default: int, *, low: int) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or int(raw) < low:
-        raise ConfigError(f"{name}={raw!r} 不是不小于 {low} 的整数；请改正或删除该变量")
-    return int(raw)
-
-
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name}={raw!r} 不是秒数；请设为如 4 或 3.5") from exc
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:

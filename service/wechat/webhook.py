@@ -14,6 +14,7 @@ from bot.errors import InputError, WeChatAuthError, WeChatFormatError
 from service.answers import Answerer
 from service.metrics import Metrics
 from service.ratelimit import RateLimiter
+from service.schemas import WECHAT_SESSION_PREFIX
 from service.wechat import replies
 from service.wechat.api import WeChatApi
 from service.wechat.inbound import Account, PushQuery, authenticate, decode, echo, passive_reply
@@ -177,7 +178,9 @@ class Webhook:
             if not await self._passes(message.from_user, message.content):
                 return replies.BLOCKED
             answer = await self._answerer.answer(
-                message.content, channel=f"wechat_{self.channel}", session_id=message.from_user
+                message.content,
+                channel=f"wechat_{self.channel}",
+                session_id=WECHAT_SESSION_PREFIX + message.from_user,
             )
             text = replies.wechat_text(answer, self._text_limit)
             return text if await self._passes(message.from_user, text) else replies.BLOCKED

@@ -181,6 +181,8 @@ def test_session_id_continues_a_conversation(data_dir):
         follow = client.post("/api/chat", json={"question": "那松江区呢？", "session_id": "c1"}).json()
         assert "松江" in follow["rewritten_question"] and follow["rewritten_question"] != "那松江区呢？"
         bad = client.post("/api/chat", json={"question": QUESTION, "session_id": "空 格"})
+        wechat_users = client.post("/api/chat", json={"question": QUESTION, "session_id": "wx:o9AgO5Kd5"})
+        assert wechat_users.status_code == 422
         assert bad.status_code == 422 and bad.json()["error"] == "invalid_request"
 
 

@@ -83,8 +83,8 @@ def test_three_deliveries_of_one_message_give_one_answer_and_one_send(data_dir):
     content = send.body["text"]["content"]
     assert "50%" in content and "【1】" in content
     assert "贴息".encode() in send.raw and b"\\u" not in send.raw  # unescaped Chinese
-    # the openid is the conversation's session id, kept in the same state.sqlite as the dedupe table
-    turns = SessionStore(data_dir / "state.sqlite").history(OPENID)
+    # the conversation is keyed by the openid, kept in the same state.sqlite as the dedupe table
+    turns = SessionStore(data_dir / "state.sqlite").history(f"wx:{OPENID}")
     assert [turn.question for turn in turns] == [QUESTION]
 
 
