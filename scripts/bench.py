@@ -222,7 +222,8 @@ def render(results: dict[str, dict[str, object]]) -> str:
     for name, r in results.items():
         if "build_s" in r:
             lines.append(
-                f"- Synthetic {name}: built in {r['build_s']} s; catalog and BM25 loaded in {r['load_s']} s."
+                f"- {name.capitalize()}: built in {r['build_s']} s (peak RSS is reached while building);"
+                f" catalog and BM25 loaded in {r['load_s']} s."
             )
     lines += ["", "Raw numbers: `docs/benchmarks.json`.", ""]
     return "\n".join(lines)
