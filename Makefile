@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $(STAMP)
 
 run: setup
-	$(BIN)/ipbot ingest --if-needed
+	$(BIN)/ipbot ingest
 	$(BIN)/ipbot serve
 
 lint: setup
