@@ -137,6 +137,8 @@ def choose(
     if quick:
         quote = Quote(first.hit, _trim(first.text, terms, info, QUICK_LIMIT - 8), first.score)
         return Composition((quote,), "", m.strength)
+    if len(info.districts) > 1:
+        return Composition(_per_district(info, candidates), "", m.strength)
     quotes = [first]
     same = [q for q in candidates[1:] if q.hit is first.hit]
     duty = next((s for s in sentences(first.hit.chunk.text) if _DUTY.match(s)), "")
@@ -150,6 +152,12 @@ def choose(
     if other and same_place and other.score >= 0.85 * first.score and other.text != first.text:
         quotes.append(other)
     return Composition(tuple(quotes), "", m.strength)
+
+
+def _per_district(info: QueryInfo, candidates: Sequence[Quote]) -> tuple[Quote, ...]:
+    """A question about several districts: the best sentence of each district that has one."""
+    best = [next((q for q in candidates if q.hit.chunk.region == d), None) for d in info.districts]
+    return tuple(q for q in best if q is not None) or (candidates[0],)
 
 
 def _order(quotes: Sequence[Quote]) -> list[list[Quote]]:

@@ -62,6 +62,15 @@ def _boosted(chunk: Chunk, info: QueryInfo) -> bool:
     return info.city and chunk.region == CITY
 
 
+def _each_district_first(hits: list[Hit], info: QueryInfo) -> list[Hit]:
+    """When a question names several districts, the best clause of each leads the ranking."""
+    if len(info.districts) < 2:
+        return hits
+    leaders = [next((h for h in hits if h.chunk.region == d), None) for d in info.districts]
+    first = sorted((h for h in leaders if h is not None), key=lambda h: -h.scores.fused)
+    return first + [h for h in hits if h not in first]
+
+
 class HybridRetriever:
     """Ranks every chunk for a question; the index is injected and read-only here."""
 
@@ -108,4 +117,4 @@ class HybridRetriever:
             for cid in ranked
             if region_allowed(chunks[cid].region, info)
         ]
-        return hits[:k]
+        return _each_district_first(hits, info)[:k]

@@ -77,3 +77,8 @@ def test_streaming_gives_citations_then_text_then_the_final_answer(assistant):
 def test_bad_questions_are_rejected(assistant, question):
     with pytest.raises(InputError):
         assistant.answer(question)
+
+
+def test_a_question_naming_two_districts_cites_both(assistant):
+    result = assistant.answer("松江和杨浦在知识产权质押融资方面分别有什么措施？")
+    assert {c.region for c in result.citations} == {"松江区", "杨浦区"}

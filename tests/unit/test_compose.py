@@ -95,3 +95,20 @@ def test_coverage_and_figure_kinds():
     assert not states_figure("帮扶60个企业", analyse("帮多少家企业"))
     assert states_figure("2024年底实现全覆盖", analyse("什么时候完成"))
     assert states_figure("每年至少召开一次", analyse("多久召开一次"))
+
+
+def test_a_question_about_two_districts_quotes_each_of_them():
+    songjiang = Hit(
+        Chunk(
+            "s1",
+            "001",
+            "松江方案",
+            "松江方案 › 三是",
+            "稳妥实施专利商标质押贷款贴息、知识产权保险贴费等扶持政策。",
+            "松江区",
+        ),
+        Scores(dense=0.9, bm25=4.0, fused=1.5),
+    )
+    info = analyse("松江和杨浦的贷款贴息政策分别是什么？")
+    decision = choose(info, [HITS[0], songjiang], _terms(info.text), THRESHOLDS, quick=False)
+    assert {q.hit.chunk.region for q in decision.quotes} == {"杨浦区", "松江区"}
