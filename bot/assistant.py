@@ -118,7 +118,8 @@ class Assistant:
 
     def decide(self, info: QueryInfo, hits: list[Hit], *, quick: bool) -> Composition:
         """Quotes or refusal for already-retrieved hits (shared with the LLM mode)."""
-        return choose(info, hits, self.terms(info), self._options.thresholds, quick=quick)
+        thresholds = self._options.thresholds
+        return choose(info, hits, self.terms(info), thresholds, quick=quick, floor=self._hybrid.vague_floor())
 
     def render(self, info: QueryInfo, hits: list[Hit], decision: Composition, *, quick: bool) -> Answer:
         """An Answer from the composer's decision (refusal text from prompts/refusal.toml)."""

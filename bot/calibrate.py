@@ -51,13 +51,10 @@ def best_cut(answerable: Sequence[float], unanswerable: Sequence[float]) -> Cut:
 class Calibration:
     evidence: Cut
     sentence: Cut
-    min_weight: float
     questions: int
 
     def thresholds(self) -> Thresholds:
-        return Thresholds(
-            evidence=self.evidence.value, sentence=self.sentence.value, min_weight=self.min_weight
-        )
+        return Thresholds(evidence=self.evidence.value, sentence=self.sentence.value)
 
 
 def calibrate(items: Sequence[Item], measure: Callable[[str], Measures]) -> Calibration:
@@ -71,10 +68,7 @@ def calibrate(items: Sequence[Item], measure: Callable[[str], Measures]) -> Cali
     sentence = best_cut(
         [m.figure for i, m in past if i.answerable], [m.figure for i, m in past if not i.answerable]
     )
-    weights = [m.weight for i, m in pending if i.answerable]
-    # Half the smallest weight an answerable question carried: a floor for questions that name no topic.
-    min_weight = round(min(weights, default=3.0) / 2, 4)
-    return Calibration(evidence, sentence, min_weight, len(items))
+    return Calibration(evidence, sentence, len(items))
 
 
 def save(calibration: Calibration, path: Path, source: str) -> None:
@@ -93,7 +87,6 @@ def load_thresholds(path: Path) -> Thresholds:
         return Thresholds(
             evidence=float(data["evidence"]["value"]),
             sentence=float(data["sentence"]["value"]),
-            min_weight=float(data["min_weight"]),
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise ConfigError(f"{path}: 校准文件损坏（{exc}）；运行 ipbot calibrate 重新生成") from exc

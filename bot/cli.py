@@ -193,7 +193,6 @@ def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
             f"{name:10s} threshold {cut.value}  (lowest answerable {cut.lowest_answerable}, "
             f"highest unanswerable {cut.highest_unanswerable}, errors {cut.errors})"
         )
-    print(f"min_weight {result.min_weight}")
     if args.write:
         save(result, CALIBRATION_FILE, source=Path(args.set).name)
         print(f"已写入 {CALIBRATION_FILE}")

@@ -42,7 +42,7 @@ def clause_tail(clause: str, title: str) -> str:
 def _sentence_score(terms: Sequence[Term], sentence: str, hit: Hit, info: QueryInfo, prior: float) -> float:
     """Coverage of the question by the sentence in its clause's context, the hit's rank, the figure asked."""
     score = coverage(terms, f"{hit.chunk.clause}\n{sentence}") + 0.3 * prior
-    if info.intent in ("quantity", "date", "docnum", "duration"):
+    if info.wants_figure:
         # the figure is what was asked: it outweighs the sentence's own share of the topic words
         return score + 0.5 * coverage(terms, sentence) + figure_rank(sentence, info)
     return score + coverage(terms, sentence)
@@ -88,7 +88,7 @@ def _candidates(info: QueryInfo, hits: Sequence[Hit], terms: Sequence[Term]) -> 
 
 
 def _figure_coverage(info: QueryInfo, candidates: Sequence[Quote], terms: Sequence[Term]) -> float:
-    if info.intent not in ("quantity", "date", "docnum", "duration"):
+    if not info.wants_figure:
         return 1.0
     stating = [q for q in candidates if states_figure(q.text, info)]
     return max((coverage(terms, q.text + q.hit.chunk.clause) for q in stating), default=0.0)
@@ -106,25 +106,34 @@ def measure(info: QueryInfo, hits: Sequence[Hit], terms: Sequence[Term]) -> Meas
     weight = sum(w for _, w in terms)
     found = strength(terms, hits)
     figure = _figure_coverage(info, _candidates(info, hits, terms), terms)
-    asks = info.intent in ("quantity", "date", "docnum", "duration")
+    asks = info.wants_figure
     return Measures(rule, weight, found, figure, asks)
 
 
 def choose(
-    info: QueryInfo, hits: Sequence[Hit], terms: Sequence[Term], thresholds: Thresholds, *, quick: bool
+    info: QueryInfo,
+    hits: Sequence[Hit],
+    terms: Sequence[Term],
+    thresholds: Thresholds,
+    *,
+    quick: bool,
+    floor: float = 0.0,
 ) -> Composition:
-    """Pick the quotes that answer the question, or say why the documents do not."""
+    """Pick the quotes that answer the question, or say why the documents do not.
+
+    `floor` is the least total term weight of a question that names a topic (evidence.vague_floor).
+    """
     m = measure(info, hits, terms)
     if m.rule:
         return Composition(refusal=m.rule)
-    if m.weight < thresholds.min_weight:
+    if m.weight < floor and not (info.about_a_document and (info.districts or info.city)):
         return Composition(refusal="too_vague", strength=m.strength)
     if m.strength < thresholds.evidence:
         return Composition(refusal="weak_evidence", strength=m.strength)
     if m.figure < thresholds.sentence:
         return Composition(refusal="figure_not_found", strength=m.strength)
     candidates = _candidates(info, hits, terms)
-    if info.intent in ("quantity", "date", "docnum", "duration"):
+    if info.wants_figure:
         candidates = [
             q
             for q in candidates

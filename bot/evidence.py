@@ -27,6 +27,8 @@ _MONEY = re.compile(
 )
 _DATE = re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月)?|\d{4}[-/.]\d{1,2}")
 _DURATION = re.compile(r"每[年月季周天日]|年度|定期|\d+\s*(?:天|日|个月|年|周)|周期")
+_FULL_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{1,2}-\d{1,2}")
+_YEAR_RANGE = re.compile(r"\d{4}-\d{4}年")
 _DOC_NUMBER = re.compile(r"[〔\[【(（]\s*\d{4}\s*[〕\]】)）]\s*\d{1,4}\s*号")
 
 
@@ -62,10 +64,6 @@ def strength(terms: Sequence[Term], hits: Sequence[Hit], depth: int = 3) -> floa
     )
 
 
-_FULL_DATE = re.compile(r"\d{4}年\d{1,2}月\d{1,2}日|\d{4}-\d{1,2}-\d{1,2}")
-_YEAR_RANGE = re.compile(r"\d{4}-\d{4}年")
-
-
 def figure_rank(sentence: str, info: QueryInfo) -> float:
     """How exactly the sentence states the figure asked for: 0 not at all … 1 fully (a full date)."""
     if not states_figure(sentence, info):
@@ -85,6 +83,8 @@ def states_figure(sentence: str, info: QueryInfo) -> bool:
         return bool(_DOC_NUMBER.search(text))
     if info.intent == "date":
         return bool(_DATE.search(text))
+    if info.intent == "period":
+        return bool(_YEAR_RANGE.search(text))
     if info.intent == "duration":
         return bool(_DURATION.search(text))
     if info.intent != "quantity":
@@ -102,10 +102,17 @@ class Thresholds:
     """Refusal thresholds, calibrated on the dev set by `ipbot calibrate` (docs/calibration.md).
 
     evidence: least share of the question's weighted terms one retrieved sentence must cover;
-    sentence: the same for the sentence stating the figure a quantity/date question asks for;
-    min_weight: least total term weight (a question made only of 知识产权/政策 says too little).
+    sentence: the same for the sentence stating the figure a quantity/date question asks for.
     """
 
     evidence: float = 0.4
     sentence: float = 0.4
-    min_weight: float = 1.5
+
+
+def vague_floor(n: int) -> float:
+    """Least total term weight of a question: that of one term found in half the clauses.
+
+    A question whose terms together say less (知识产权是什么？ — 知识产权 is in nearly every clause)
+    names no topic the documents could answer specifically.
+    """
+    return idf(n // 2, n) if n else 0.0

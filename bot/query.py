@@ -24,6 +24,9 @@ _OUTSIDE = (
 # A Shanghai street named after a province or city is not that place (南京东路, 西藏中路, 四川北路 …).
 _ROAD = re.compile(r"^[东西南北中]?路")
 
+FIGURE_INTENTS = ("quantity", "date", "period", "duration", "docnum")
+
+_PERIOD = re.compile(r"有效期|期限|执行期|实施期|哪几年|几年到几年|起止")
 _DATE = re.compile(r"哪天|哪一天|什么时候|何时|哪年|哪一年|几月|几号|日期|什么时间|印发时间|发布时间|截止")
 _DURATION = re.compile(r"多久|多长时间|多长|频率|周期|几年一次|多少年")
 _DOCNUM = re.compile(r"文号|发文字号|字号")
@@ -54,7 +57,7 @@ class QueryInfo:
     districts: tuple[str, ...] = ()
     city: bool = False
     outside: str = ""
-    intent: str = "general"  # general | quantity | date | duration | who | docnum
+    intent: str = "general"  # general | who | one of FIGURE_INTENTS
     measure: str = ""
     money: bool = False
     injection: bool = False
@@ -62,7 +65,13 @@ class QueryInfo:
 
     @property
     def wants_figure(self) -> bool:
-        return self.intent in ("quantity", "date", "docnum")
+        """Does the question ask for a figure (an amount, count, date, period, frequency or 文号)?"""
+        return self.intent in FIGURE_INTENTS
+
+    @property
+    def about_a_document(self) -> bool:
+        """A question about a document itself (when issued, how long it runs, its 文号)."""
+        return self.intent in ("date", "period", "docnum")
 
 
 def _districts(text: str) -> tuple[str, ...]:
@@ -86,7 +95,14 @@ def _outside(text: str) -> str:
 
 
 def _intent(text: str) -> str:
-    for name, pattern in (("docnum", _DOCNUM), ("who", _WHO), ("date", _DATE), ("duration", _DURATION)):
+    intents = (
+        ("docnum", _DOCNUM),
+        ("who", _WHO),
+        ("period", _PERIOD),
+        ("date", _DATE),
+        ("duration", _DURATION),
+    )
+    for name, pattern in intents:
         if pattern.search(text):
             return name
     return "quantity" if _QUANTITY.search(text) else "general"

@@ -9,7 +9,7 @@ from ingest.clean import normalize
 from ingest.metadata import CITY
 from vectorstore.index import Index
 
-from .evidence import Term, content_terms, coverage, idf
+from .evidence import Term, content_terms, coverage, idf, vague_floor
 from .query import QueryInfo, region_allowed, strip_places
 from .records import Chunk, Hit, Scores
 
@@ -77,6 +77,10 @@ class HybridRetriever:
     def __init__(self, *, index: Index, weights: FusionWeights | None = None) -> None:
         self._index = index
         self._weights = weights or FusionWeights()
+
+    def vague_floor(self) -> float:
+        """The least term weight a question needs in this index (evidence.vague_floor)."""
+        return vague_floor(len(self._index.keyword().ids))
 
     def terms(self, info: QueryInfo) -> list[Term]:
         """The question's content terms weighted by their rarity in the index."""

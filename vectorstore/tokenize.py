@@ -18,13 +18,14 @@ STOPWORDS = frozenset(
     # question words: they say what is asked, not what it is about
     "比如 例如 譬如 时候 什么时候 多久 多长 多大 多高 有没有 没有 是不是 能不能 可不可以 要不要 "
     "哪所 哪家 哪位 哪种 哪类 哪项 哪天 哪年 怎么办 怎样才能 什么样 一下子 一次 具体 主要 呀 哦 "
-    "需要 应该 能够 可能 已经 还是 还有 以及 或者 告诉 知道 了解 想 想问 问问 咨询".split()
+    "需要 应该 能够 可能 已经 还是 还有 以及 或者 告诉 知道 了解 想 想问 问问 咨询 "
+    "哪几年 几年 有效期 期限 适用".split()
 )
 _KEEP = re.compile(r"[\w%.]+", re.UNICODE)
 _DIGITS = re.compile(r"^[\d.]+%?$")
 
 
-TOKENIZER_VERSION = "2"  # bump when tokens() changes, so saved keyword indexes are rebuilt
+TOKENIZER_VERSION = "3"  # bump when tokens() changes, so saved keyword indexes are rebuilt
 
 
 def _dictionary_path() -> Path:

@@ -38,6 +38,15 @@ def test_a_document_number_is_matched_exactly(assistant):
     assert "沪府办发〔2024〕7号" in hits[0].chunk.text
 
 
+@pytest.mark.parametrize(
+    ("question", "figure"),
+    [("杨浦区的工作方案是哪天印发的？", "2024年3月15日"), ("松江区的工作方案适用哪几年？", "2024-2026年")],
+)
+def test_questions_about_a_document_quote_its_date_or_period(assistant, question, figure):
+    result = assistant.answer(question, quick=True)
+    assert not result.refused and figure in result.citations[0].quote
+
+
 def test_region_context_steers_an_unplaced_question(assistant):
     result = assistant.answer("贴息比例是多少？", region="杨浦区")
     assert not result.refused and result.citations[0].doc_id == YANGPU

@@ -1,9 +1,11 @@
 """The extractive composer's decisions on hand-made hits: quote, trim, cite, or refuse and why."""
 
+import math
+
 import pytest
 
 from bot.compose import QUICK_LIMIT, choose, citations_and_text, measure
-from bot.evidence import Thresholds, content_terms, coverage, states_figure
+from bot.evidence import Thresholds, content_terms, coverage, idf, states_figure, vague_floor
 from bot.query import analyse
 from bot.records import Chunk, Hit, Scores
 
@@ -14,7 +16,7 @@ FINANCE = (
     "鼓励企业开展知识产权金融保险业务。"
 )
 CULTURE = "13.加强知识产权文化建设。扩大知识产权社会影响力，丰富宣传载体，创新宣传形式。"
-THRESHOLDS = Thresholds(evidence=0.4, sentence=0.4, min_weight=1.0)
+THRESHOLDS = Thresholds(evidence=0.4, sentence=0.4)
 
 
 def _hit(text: str, tail: str, fused: float) -> Hit:
@@ -74,8 +76,18 @@ def test_rule_refusals_come_before_any_threshold():
 
 
 def test_a_question_without_informative_terms_is_too_vague():
-    decision = choose(analyse("知识产权是什么？"), HITS, [], THRESHOLDS, quick=False)
+    floor = vague_floor(118)
+    common = content_terms(["知识产权"], lambda t: idf(110, 118))  # in nearly every clause
+    decision = choose(analyse("知识产权是什么？"), HITS, common, THRESHOLDS, quick=False, floor=floor)
     assert decision.refusal == "too_vague"
+    rare = content_terms(["贴息"], lambda t: idf(3, 118))
+    decision = choose(analyse("杨浦区贴息是什么？"), HITS, rare, THRESHOLDS, quick=False, floor=floor)
+    assert decision.refusal != "too_vague"
+
+
+def test_the_vague_floor_is_one_term_found_in_half_the_clauses():
+    assert vague_floor(118) == pytest.approx(idf(59, 118)) == pytest.approx(math.log(2), rel=0.01)
+    assert vague_floor(0) == 0.0
 
 
 def test_measures_report_the_inputs_of_the_rule():

@@ -40,6 +40,7 @@ def test_shanghai_streets_named_after_provinces_are_not_outside():
         ("实施意见的文号是什么？", "docnum", "", False),
         ("由哪些部门负责？", "who", "", False),
         ("多久召开一次会议？", "duration", "", False),
+        ("工作方案的有效期是哪几年？", "period", "", False),
         ("松江区怎么培养调解员？", "general", "", False),
     ],
 )
