@@ -37,6 +37,7 @@ _QUANTITY = re.compile(
     r"多少|几[个家件项起次人名所批类种条站天年月万亿]|几成|比例|比重|占比|百分之|额度|金额|上限|最高|规模"
 )
 _MEASURE = re.compile(r"(?:多少|几)\s*([个家件项起次人名所批类种条站天]|万件|亿元?|万元?|元)")
+_RATIO = re.compile(r"比例|比重|占比|百分之|百分比|几成|增幅|增长率")
 _MONEY = re.compile(r"资助|补贴|补助|奖励|奖补|贴息|贴费|费用|多少钱|金额|额度|元|融资额|贷款额|资金")
 _INJECTION = re.compile(
     r"(忽略|无视|忘记|忘掉|不要遵守|不用管).{0,12}(指令|指示|规则|设定|提示|要求|以上|之前|前面)"
@@ -94,6 +95,13 @@ def _outside(text: str) -> str:
     return ""
 
 
+def _measure(text: str, found: re.Match[str] | None) -> str:
+    """The unit the answer's figure must carry: % for a ratio, else a measure word asked with 多少/几."""
+    if _RATIO.search(text):
+        return "%"
+    return found.group(1) if found else ""
+
+
 def _intent(text: str) -> str:
     intents = (
         ("docnum", _DOCNUM),
@@ -121,7 +129,7 @@ def analyse(question: str) -> QueryInfo:
         city=bool(re.search(r"上海|全市|本市|市级", text)) and not _districts(text),
         outside=_outside(text),
         intent=intent,
-        measure=measure.group(1) if measure and intent == "quantity" else "",
+        measure=_measure(text, measure) if intent == "quantity" else "",
         money=bool(_MONEY.search(text)) and intent == "quantity",
         injection=bool(_INJECTION.search(text)),
         exact=tuple(dict.fromkeys(exact)),

@@ -35,7 +35,8 @@ def test_shanghai_streets_named_after_provinces_are_not_outside():
     ("question", "intent", "measure", "money"),
     [
         ("宝山区帮多少家企业申请了预审备案？", "quantity", "家", False),
-        ("杨浦区贷款贴息比例是多少", "quantity", "", True),
+        ("杨浦区贷款贴息比例是多少", "quantity", "%", True),
+        ("全市专利转让许可数量年均增幅超过多少？", "quantity", "%", False),
         ("方案是哪天印发的？", "date", "", False),
         ("实施意见的文号是什么？", "docnum", "", False),
         ("由哪些部门负责？", "who", "", False),
