@@ -19,7 +19,7 @@ from vectorstore.index import Index
 
 from .errors import ConflictError, NotFoundError
 from .gate import IndexGate
-from .schemas import ClauseOut, DocumentOut, DocumentSummary, IngestOut, RemovedOut, UploadOut
+from .schemas import ClauseOut, DocumentOut, DocumentSummary, RemovedOut, UploadOut
 
 MAX_FILENAME_CHARS = 120
 _SEP = " › "
@@ -136,7 +136,7 @@ class Library:
                     report = self._swap_in(staged, target)
             finally:
                 shutil.rmtree(staged.parent, ignore_errors=True)
-        return UploadOut(doc_id=doc_id, report=IngestOut.model_validate(asdict(report)))
+        return UploadOut(doc_id=doc_id, report=report)
 
     def _check_owner(self, doc_id: str, target: Path) -> None:
         existing = self._index.catalog.document(doc_id)
@@ -176,9 +176,9 @@ class Library:
                 source.unlink(missing_ok=True)
         return RemovedOut(doc_id=doc_id, file_deleted=uploaded)
 
-    def reingest(self) -> IngestOut:
+    def reingest(self) -> IngestReport:
         """Ingest the bundled corpus and the uploads again: changed files re-parsed, vanished ones dropped."""
         paths = [p for p in (self._corpus_dir, self.uploads_dir) if p.exists()]
         with self._admin, self._gate.writing():
             report = ingest(paths, index=self._index)
-        return IngestOut.model_validate(asdict(report))
+        return report

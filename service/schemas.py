@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from bot.records import Citation
+from ingest.pipeline import IngestReport
+
 WECHAT_SESSION_PREFIX = "wx:"
 
 
@@ -26,17 +29,6 @@ class ChatRequest(BaseModel):
         return value
 
 
-class CitationOut(BaseModel):
-    n: int
-    doc_id: str
-    title: str
-    doc_number: str
-    clause: str
-    region: str
-    text: str
-    quote: str
-
-
 class ChatResponse(BaseModel):
     """The same object as `ipbot ask --json` (LLM mode adds fields, kept as they are)."""
 
@@ -44,7 +36,7 @@ class ChatResponse(BaseModel):
 
     answer: str
     refused: bool
-    citations: list[CitationOut]
+    citations: list[Citation]
     mode: str
     latency_ms: int
 
@@ -83,20 +75,9 @@ class DocumentOut(DocumentSummary):
     sections: list[ClauseOut]
 
 
-class IngestOut(BaseModel):
-    documents: int
-    chunks: int
-    added: int
-    updated: int
-    removed: int
-    unchanged: int
-    embedded: int
-    seconds: float
-
-
 class UploadOut(BaseModel):
     doc_id: str
-    report: IngestOut
+    report: IngestReport
 
 
 class RemovedOut(BaseModel):

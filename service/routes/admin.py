@@ -7,8 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from ingest.pipeline import IngestReport
+
 from ..deps import LibraryDep, require_admin
-from ..schemas import ErrorOut, IngestOut, RemovedOut, UploadOut
+from ..schemas import ErrorOut, RemovedOut, UploadOut
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -43,5 +45,5 @@ def delete_document(doc_id: str, library: LibraryDep) -> RemovedOut:
 
 
 @router.post("/reingest", responses=_ERRORS, summary="重新导入自带政策文件和上传的文件")
-def reingest(library: LibraryDep) -> IngestOut:
+def reingest(library: LibraryDep) -> IngestReport:
     return library.reingest()
