@@ -96,6 +96,12 @@ def _figure_coverage(info: QueryInfo, candidates: Sequence[Quote], terms: Sequen
 
 def measure(info: QueryInfo, hits: Sequence[Hit], terms: Sequence[Term]) -> Measures:
     """Everything the refusal decision needs, before any threshold is applied."""
+    return _measure(info, hits, terms, _candidates(info, hits, terms))
+
+
+def _measure(
+    info: QueryInfo, hits: Sequence[Hit], terms: Sequence[Term], candidates: list[Quote]
+) -> Measures:
     rule = ""
     if info.outside:
         rule = "outside_shanghai"
@@ -105,7 +111,7 @@ def measure(info: QueryInfo, hits: Sequence[Hit], terms: Sequence[Term]) -> Meas
         rule = "nothing_indexed"
     weight = sum(w for _, w in terms)
     found = strength(terms, hits)
-    figure = _figure_coverage(info, _candidates(info, hits, terms), terms)
+    figure = _figure_coverage(info, candidates, terms)
     asks = info.wants_figure
     return Measures(rule, weight, found, figure, asks)
 
@@ -123,7 +129,8 @@ def choose(
 
     `floor` is the least total term weight of a question that names a topic (evidence.vague_floor).
     """
-    m = measure(info, hits, terms)
+    candidates = _candidates(info, hits, terms)
+    m = _measure(info, hits, terms, candidates)
     if m.rule:
         return Composition(refusal=m.rule)
     if m.weight < floor and not (info.about_a_document and (info.districts or info.city)):
@@ -132,7 +139,6 @@ def choose(
         return Composition(refusal="weak_evidence", strength=m.strength)
     if m.figure < thresholds.sentence:
         return Composition(refusal="figure_not_found", strength=m.strength)
-    candidates = _candidates(info, hits, terms)
     if info.wants_figure:
         candidates = [
             q

@@ -102,15 +102,11 @@ def _measure(text: str, found: re.Match[str] | None) -> str:
     return found.group(1) if found else ""
 
 
+_INTENTS = (("docnum", _DOCNUM), ("who", _WHO), ("period", _PERIOD), ("date", _DATE), ("duration", _DURATION))
+
+
 def _intent(text: str) -> str:
-    intents = (
-        ("docnum", _DOCNUM),
-        ("who", _WHO),
-        ("period", _PERIOD),
-        ("date", _DATE),
-        ("duration", _DURATION),
-    )
-    for name, pattern in intents:
+    for name, pattern in _INTENTS:
         if pattern.search(text):
             return name
     return "quantity" if _QUANTITY.search(text) else "general"

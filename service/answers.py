@@ -9,8 +9,7 @@ from typing import Protocol
 import anyio
 import anyio.to_thread
 
-from bot.assistant import StreamEvent
-from bot.errors import InputError
+from bot.assistant import StreamEvent, check_question
 from bot.records import Answer
 from bot.serialize import answer_json
 
@@ -50,12 +49,7 @@ class Answerer:
 
     def check(self, question: str) -> str:
         """The question stripped, or InputError when it is empty or longer than the service allows."""
-        text = question.strip()
-        if not text:
-            raise InputError("问题为空：请输入要咨询的知识产权政策问题")
-        if len(text) > self._max_chars:
-            raise InputError(f"问题太长（{len(text)} 字）：请精简到 {self._max_chars} 字以内")
-        return text
+        return check_question(question, self._max_chars)
 
     def _answer_now(self, question: str, quick: bool, region: str | None, session_id: str | None) -> Answer:
         with self._gate.reading():
