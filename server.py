@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from bot.settings import Settings
+from app.settings import Settings
 from service.app import create_app
 from service.settings import ServiceSettings
 

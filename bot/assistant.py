@@ -1,51 +1,39 @@
-"""The public surface: answer(question) → Answer and search(question) → hits, over an injected index."""
+"""The public surface: answer(question) → Answer and stream(question) → events, over an injected index."""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Protocol
 
+from core.errors import InputError, ModelFailure
+from core.records import (
+    Answer,
+    CitationsEvent,
+    DeltaEvent,
+    FinalEvent,
+    Hit,
+    RefusalReason,
+    StreamEvent,
+)
 from vectorstore.index import Index
 
-from .chain import ClauseRetriever, Retrieved, build_chain
-from .compose import Composition, Measures, choose, citations_and_text, measure
-from .errors import InputError
-from .evidence import Term, Thresholds
+from .compose import Composition, choose, citations_and_text
+from .evidence import candidates
 from .followup import Rewrite, Turn, standalone
-from .llm import ModelFailure
 from .prompts import Prompts
 from .query import QueryInfo, analyse, with_region
-from .records import Answer, Hit
+from .refusal import Measures, Thresholds, measure, why
 from .retrieve import FusionWeights, HybridRetriever
-from .serialize import answer_json
 from .sessions import SessionStore, check_session_id
-from .write import Writer, check_reply, given_citations, written_answer
+from .write import check_reply, given_citations, written_answer
 
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1999  # a 2,000-character question is refused
 STREAM_PIECE_CHARS = 24
-
-
-@dataclass(frozen=True)
-class StreamEvent:
-    """One event of a streamed answer: `citations`, `delta` (text piece) or `final` (the whole answer)."""
-
-    event: str
-    data: dict[str, Any]
-
-
-_REASONS = {
-    "outside_shanghai": "本助手只收录上海市及各区的知识产权政策，问题涉及的“{place}”不在收录范围内。",
-    "not_a_policy_question": "这个请求不属于知识产权政策咨询，无法处理。",
-    "nothing_indexed": "政策文件库还是空的，请先导入文件（ipbot ingest）。",
-    "too_vague": "问题太笼统，现有政策文件中找不到针对性的条款。",
-    "weak_evidence": "现有政策文件中没有找到能回答这个问题的条款。",
-    "figure_not_found": "现有政策文件没有载明所问的具体数字、日期或文号。",
-}
 
 
 def check_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> str:
@@ -56,6 +44,18 @@ def check_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> str:
     if len(text) > max_chars:
         raise InputError(f"问题太长（{len(text)} 字）：请精简到 {max_chars} 字以内")
     return text
+
+
+class AnswerWriter(Protocol):
+    """The model's part of LLM mode (bot.chain.Writer); every call ends by `deadline` (time.monotonic)."""
+
+    timeout_s: float
+
+    def reply(self, question: str, hits: Sequence[Hit], *, deadline: float) -> str: ...
+
+    def stream_reply(self, question: str, hits: Sequence[Hit], *, deadline: float) -> Iterator[str]: ...
+
+    def rewrite(self, question: str, history: str, *, deadline: float) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,8 @@ class _Asked:
     text: str
     rewrite: Rewrite
     session_id: str | None
-    retrieved: Retrieved
+    info: QueryInfo
+    hits: list[Hit]
     decision: Composition
     started: float
     quick: bool
@@ -90,7 +91,7 @@ class Assistant:
         prompts: Prompts,
         options: Options,
         weights: FusionWeights | None = None,
-        writer: Writer | None = None,
+        writer: AnswerWriter | None = None,
         sessions: SessionStore | None = None,
     ) -> None:
         self._index = index
@@ -99,12 +100,6 @@ class Assistant:
         self._writer = writer
         self._sessions = sessions
         self._hybrid = HybridRetriever(index=index, weights=weights)
-        self._retrieve = build_chain(
-            retriever=ClauseRetriever(hybrid=self._hybrid, k=options.k), compose=lambda found: found
-        )
-
-    def terms(self, info: QueryInfo) -> list[Term]:
-        return self._hybrid.terms(info)
 
     def search(self, question: str, k: int = 5) -> list[Hit]:
         """The k best clauses for the question (no answer composed)."""
@@ -113,44 +108,9 @@ class Assistant:
     def measures(self, question: str) -> Measures:
         """The refusal rule's inputs for one question (used to calibrate its thresholds)."""
         info = analyse(check_question(question))
-        hits = self._hybrid.search(info, self._options.k)
-        return measure(info, hits, self.terms(info))
-
-    def decide(self, info: QueryInfo, hits: list[Hit], *, quick: bool) -> Composition:
-        """Quotes or refusal for already-retrieved hits (shared with the LLM mode)."""
-        thresholds = self._options.thresholds
-        return choose(info, hits, self.terms(info), thresholds, quick=quick, floor=self._hybrid.vague_floor())
-
-    def render(self, info: QueryInfo, hits: list[Hit], decision: Composition, *, quick: bool) -> Answer:
-        """An Answer from the composer's decision (refusal text from prompts/refusal.toml)."""
-        if decision.refusal:
-            return Answer(
-                question=info.text,
-                answer=self.refusal_text(decision.refusal, info, hits),
-                refused=True,
-                hits=tuple(hits),
-                reason=decision.refusal,
-                extra={"evidence": round(decision.strength, 3)},
-            )
-        citations, text = citations_and_text(decision.quotes, quick=quick)
-        return Answer(
-            question=info.text,
-            answer=text,
-            refused=False,
-            citations=tuple(citations),
-            hits=tuple(hits),
-            extra={"evidence": round(decision.strength, 3)},
-        )
-
-    def refusal_text(self, reason: str, info: QueryInfo, hits: list[Hit]) -> str:
-        titles = sorted({d.title for d in self._index.catalog.documents()})
-        searched = "、".join(f"《{t}》" for t in titles[:6]) + (
-            f" 等 {len(titles)} 份文件" if len(titles) > 6 else ""
-        )
-        why = _REASONS[reason].format(place=info.outside)
-        return self._prompts.refusal.render(
-            reason=why, searched=searched or "（无）", channel=self._options.channel
-        )
+        terms = self._hybrid.terms(info)
+        hits = self._hybrid.search(info, self._options.k, terms)
+        return measure(info, hits, terms, candidates(info, hits, terms))
 
     def answer(
         self, question: str, *, quick: bool = False, region: str | None = None, session_id: str | None = None
@@ -163,11 +123,9 @@ class Assistant:
         asked = self._ask(question, quick=quick, region=region, session_id=session_id)
         if self._writer is None or not self._uses_model(asked):
             return self._finish(asked, self._extractive(asked))
-        info, hits = asked.retrieved.info, asked.retrieved.hits
         try:
-            reply = self._writer.reply(info.text, hits, deadline=self._deadline(asked))
-            written = check_reply(reply, hits)
-            result = written_answer(info.text, hits, written, evidence=asked.decision.strength)
+            reply = self._writer.reply(asked.info.text, asked.hits, deadline=self._deadline(asked))
+            result = self._written(asked, reply)
         except ModelFailure as failure:
             result = self._fallback(asked, failure)
         return self._finish(asked, result)
@@ -175,7 +133,7 @@ class Assistant:
     def stream(
         self, question: str, *, quick: bool = False, region: str | None = None, session_id: str | None = None
     ) -> Iterator[StreamEvent]:
-        """The answer as events: citations first, then text pieces, then the final answer object.
+        """The answer as events: citations first, then text pieces, then the final answer.
 
         In LLM mode the citations are the clauses given to the model and the pieces are its raw text;
         the final event carries the checked answer, which retracts any sentence the check dropped.
@@ -184,44 +142,53 @@ class Assistant:
         if self._writer is None or not self._uses_model(asked):
             yield from _pieces(self._finish(asked, self._extractive(asked)))
             return
-        info, hits = asked.retrieved.info, asked.retrieved.hits
-        yield StreamEvent("citations", {"citations": [asdict(c) for c in given_citations(hits)]})
+        yield CitationsEvent(given_citations(asked.hits))
         pieces: list[str] = []
         try:
-            for piece in self._writer.stream_reply(info.text, hits, deadline=self._deadline(asked)):
+            for piece in self._writer.stream_reply(
+                asked.info.text, asked.hits, deadline=self._deadline(asked)
+            ):
                 pieces.append(piece)
-                yield StreamEvent("delta", {"text": piece})
-            written = check_reply("".join(pieces), hits)
-            result = written_answer(info.text, hits, written, evidence=asked.decision.strength)
+                yield DeltaEvent(piece)
+            result = self._written(asked, "".join(pieces))
         except ModelFailure as failure:
             result = self._fallback(asked, failure)
-        yield StreamEvent("final", answer_json(self._finish(asked, result)))
+        yield FinalEvent(self._finish(asked, result))
 
     def _ask(self, question: str, *, quick: bool, region: str | None, session_id: str | None) -> _Asked:
         text = check_question(question)
         started = time.monotonic()
-        with_region(text, region)  # a bad region fails here, before any model call
-        history = []
+        info = analyse(with_region(text, region))  # a bad region fails here, before any model call
+        rewrite = Rewrite(text)
         if session_id is not None:
             check_session_id(session_id)
             history = self._sessions.history(session_id) if self._sessions is not None else []
+            if history:
+                rewrite = standalone(
+                    info if info.text == text else analyse(text), history, ask_model=self._rewriter(quick)
+                )
+                if rewrite.question != text:
+                    info = analyse(with_region(rewrite.question, region))
+        terms = self._hybrid.terms(info)
+        hits = self._hybrid.search(info, self._options.k, terms)
+        floor = self._hybrid.vague_floor()
+        decision = choose(info, hits, terms, self._options.thresholds, quick=quick, floor=floor)
+        return _Asked(text, rewrite, session_id, info, hits, decision, started, quick)
+
+    def _rewriter(self, quick: bool) -> Callable[[str, str], str] | None:
+        """The model rewrites follow-ups within half its budget (never for quick answers)."""
         writer = self._writer
-        ask_model = None
-        if writer is not None and not quick:
+        if writer is None or quick:
+            return None
 
-            def ask_model(follow_up: str, conversation: str) -> str:
-                # The rewrite gets at most half the model's budget, so the answer keeps the other half.
-                deadline = time.monotonic() + writer.timeout_s / 2
-                return writer.rewrite(follow_up, conversation, deadline=deadline)
+        def ask_model(follow_up: str, conversation: str) -> str:
+            return writer.rewrite(follow_up, conversation, deadline=time.monotonic() + writer.timeout_s / 2)
 
-        rewrite = standalone(text, history, ask_model=ask_model)
-        retrieved: Retrieved = self._retrieve.invoke(with_region(rewrite.question, region))
-        decision = self.decide(retrieved.info, retrieved.hits, quick=quick)
-        return _Asked(text, rewrite, session_id, retrieved, decision, started, quick)
+        return ask_model
 
     def _uses_model(self, asked: _Asked) -> bool:
         """Refusals are decided before the model is called; quick answers are always quoted."""
-        return not (asked.quick or asked.decision.refusal)
+        return not (asked.quick or asked.decision.reason)
 
     def _deadline(self, asked: _Asked) -> float:
         """When to stop waiting for the answer: LLM_TIMEOUT_S of model time per question, in all."""
@@ -230,30 +197,61 @@ class Assistant:
         timeout = self._writer.timeout_s if self._writer is not None else 0.0
         return time.monotonic() + timeout - asked.rewrite.waited_s
 
+    def _written(self, asked: _Asked, reply: str) -> Answer:
+        written = check_reply(reply, asked.hits)
+        return written_answer(asked.info.text, asked.hits, written, evidence=asked.decision.measures.strength)
+
     def _extractive(self, asked: _Asked) -> Answer:
-        info, hits = asked.retrieved.info, asked.retrieved.hits
-        return self.render(info, hits, asked.decision, quick=asked.quick)
+        """The quoted answer, or the refusal with its reason, what was searched and where to ask instead."""
+        reason = asked.decision.reason
+        if reason is not None:
+            return Answer(
+                question=asked.info.text,
+                answer=self._refusal_text(reason, asked.info),
+                refused=True,
+                hits=tuple(asked.hits),
+                reason=reason,
+                evidence=asked.decision.measures.strength,
+            )
+        citations, text = citations_and_text(asked.decision.quotes, quick=asked.quick)
+        return Answer(
+            question=asked.info.text,
+            answer=text,
+            refused=False,
+            citations=tuple(citations),
+            hits=tuple(asked.hits),
+            evidence=asked.decision.measures.strength,
+        )
+
+    def _refusal_text(self, reason: RefusalReason, info: QueryInfo) -> str:
+        titles = sorted({d.title for d in self._index.catalog.documents()})
+        searched = "、".join(f"《{t}》" for t in titles[:6]) + (
+            f" 等 {len(titles)} 份文件" if len(titles) > 6 else ""
+        )
+        return self._prompts.refusal.render(
+            reason=why(reason, info), searched=searched or "（无）", channel=self._options.channel
+        )
 
     def _fallback(self, asked: _Asked, failure: ModelFailure) -> Answer:
         log.warning("LLM mode fell back to the extractive answer: %s", failure)
-        result = self._extractive(asked)
-        return replace(result, extra={**result.extra, "fallback_reason": failure.reason})
+        return replace(self._extractive(asked), fallback_reason=failure.reason)
 
     def _finish(self, asked: _Asked, result: Answer) -> Answer:
         """The answer with the question as asked and its latency; the turn stored in its session."""
-        extra = dict(result.extra)
+        rewritten = None
         if asked.session_id is not None:
-            extra["rewritten_question"] = asked.rewrite.question
+            rewritten = asked.rewrite.question
             if self._sessions is not None:
-                turn = Turn(asked.text, asked.rewrite.question, result.answer, result.refused, result.reason)
+                reason = result.reason.value if result.reason else ""
+                turn = Turn(asked.text, asked.rewrite.question, result.answer, result.refused, reason)
                 self._sessions.append(asked.session_id, turn)
         latency = int((time.monotonic() - asked.started) * 1000)
-        return replace(result, question=asked.text, latency_ms=latency, extra=extra)
+        return replace(result, question=asked.text, latency_ms=latency, rewritten_question=rewritten)
 
 
 def _pieces(result: Answer) -> Iterator[StreamEvent]:
     """An already-composed answer as stream events."""
-    yield StreamEvent("citations", {"citations": [asdict(c) for c in result.citations]})
+    yield CitationsEvent(result.citations)
     for start in range(0, len(result.answer), STREAM_PIECE_CHARS):
-        yield StreamEvent("delta", {"text": result.answer[start : start + STREAM_PIECE_CHARS]})
-    yield StreamEvent("final", answer_json(result))
+        yield DeltaEvent(result.answer[start : start + STREAM_PIECE_CHARS])
+    yield FinalEvent(result)

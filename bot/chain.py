@@ -1,71 +1,21 @@
-"""The chains in langchain terms (retrieval; the model's answer and rewrite), kept inside this one module."""
+"""The model's chains in langchain terms (answer, rewrite) and the Writer that runs them; imported only
+when a model is configured."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from typing import Any
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_core.output_parsers import StrOutputParser
-from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda
 
+from core.records import Hit
+
+from .llm import bounded
 from .prompts import Prompts
-from .query import QueryInfo, analyse
-from .records import Chunk, Hit, Scores
-from .retrieve import HybridRetriever
-
-
-def to_document(hit: Hit) -> Document:
-    """Our Hit → langchain's Document (the chunk's fields and scores travel in metadata)."""
-    return Document(page_content=hit.chunk.text, metadata={**asdict(hit.chunk), "scores": asdict(hit.scores)})
-
-
-def from_document(document: Document) -> Hit:
-    """langchain's Document → our Hit; the one place that reads Document metadata."""
-    meta = dict(document.metadata)
-    scores = Scores(**meta.pop("scores"))
-    meta["text"] = document.page_content
-    return Hit(Chunk(**meta), scores)
-
-
-class ClauseRetriever(BaseRetriever):
-    """langchain retriever over the hybrid clause index."""
-
-    hybrid: Any
-    k: int = 5
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[Document]:
-        retriever: HybridRetriever = self.hybrid
-        return [to_document(h) for h in retriever.search(analyse(query), self.k)]
-
-
-@dataclass(frozen=True)
-class Retrieved:
-    """What the chain hands to the composer."""
-
-    info: QueryInfo
-    hits: list[Hit]
-
-
-def build_chain(*, retriever: ClauseRetriever, compose: Callable[[Retrieved], Any]) -> Runnable[str, Any]:
-    """question → (analysis ∥ clauses) → composed answer."""
-
-    def hits(documents: list[Document]) -> list[Hit]:
-        return [from_document(d) for d in documents]
-
-    fetch: Runnable[str, list[Hit]] = retriever | RunnableLambda(hits)
-
-    def gather(question: str) -> Retrieved:
-        return Retrieved(info=analyse(question), hits=fetch.invoke(question))
-
-    return RunnableLambda(gather) | RunnableLambda(compose)
+from .write import numbered_clauses
 
 
 @dataclass(frozen=True)
@@ -103,3 +53,27 @@ def build_rewrite_chain(*, model: BaseChatModel, prompts: Prompts) -> Runnable[R
         return [HumanMessage(prompts.rewrite.render(history=asked.history, question=asked.question))]
 
     return RunnableLambda(messages) | model | StrOutputParser()
+
+
+class Writer:
+    """The model's part of LLM mode: the answer and rewrite chains, each call bounded by a deadline."""
+
+    def __init__(self, *, model: BaseChatModel, prompts: Prompts, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+        self._answer = build_answer_chain(model=model, prompts=prompts)
+        self._rewrite = build_rewrite_chain(model=model, prompts=prompts)
+
+    def reply(self, question: str, hits: Sequence[Hit], *, deadline: float) -> str:
+        """The model's whole answer text (one non-streaming request)."""
+        asked = AnswerInput(numbered_clauses(hits), question)
+        return "".join(bounded(lambda: iter([self._answer.invoke(asked)]), deadline=deadline))
+
+    def stream_reply(self, question: str, hits: Sequence[Hit], *, deadline: float) -> Iterator[str]:
+        """The model's answer text as it arrives (one streaming request)."""
+        asked = AnswerInput(numbered_clauses(hits), question)
+        return (piece for piece in bounded(lambda: self._answer.stream(asked), deadline=deadline) if piece)
+
+    def rewrite(self, question: str, history: str, *, deadline: float) -> str:
+        """The model's standalone form of a follow-up question (unchecked)."""
+        asked = RewriteInput(history, question)
+        return "".join(bounded(lambda: iter([self._rewrite.invoke(asked)]), deadline=deadline))

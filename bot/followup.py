@@ -8,16 +8,17 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ingest.metadata import CITY
+from core.errors import ModelFailure
+from core.places import CITY, strip_places
+from core.records import RefusalReason
 
-from .llm import ModelFailure
-from .query import analyse, strip_places
+from .query import QueryInfo, analyse
 
 MAX_REWRITE_CHARS = 200
 HISTORY_ANSWER_CHARS = 200
 SHORT_QUESTION_CHARS = 12
 # Refusals whose question still has a usable topic: the documents lacked the answer, not the question.
-_TOPICAL_REFUSALS = ("weak_evidence", "figure_not_found")
+_TOPICAL_REFUSALS = (RefusalReason.WEAK_EVIDENCE, RefusalReason.FIGURE_NOT_FOUND)
 
 _LEAD = re.compile(r"^(?:那么|那如果是|那|如果是|还有|另外|此外|至于|换成|再问一下)\s*")
 _TAIL = re.compile(r"(?:的)?呢?\s*[？?。！!…]*$")
@@ -130,15 +131,15 @@ def accept_rewrite(question: str, candidate: str) -> str | None:
 
 
 def standalone(
-    question: str, history: Sequence[Turn], *, ask_model: Callable[[str, str], str] | None = None
+    info: QueryInfo, history: Sequence[Turn], *, ask_model: Callable[[str, str], str] | None = None
 ) -> Rewrite:
-    """The question to retrieve with: as asked, rewritten by the model (``ask_model``), or carried over.
+    """The question (analysed: ``info``) to retrieve with: as asked, rewritten by the model, or carried over.
 
     Questions that are refused whatever their context (prompt injection, a place outside Shanghai) are
     never rewritten, so no rewrite can launder them.
     """
+    question = info.text
     previous = previous_topic(history)
-    info = analyse(question)
     if previous is None or info.injection or info.outside:
         return Rewrite(question)
     offline = carry_over(question, previous) if is_followup(question) else question

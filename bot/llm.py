@@ -7,27 +7,15 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Literal
 
 import openai
 from langchain_openai import ChatOpenAI
 from pydantic import SecretStr
 
-from .errors import UpstreamError
+from core.errors import ModelFailure
+from core.records import FallbackReason
 
 log = logging.getLogger(__name__)
-
-FallbackReason = Literal[
-    "timeout",  # no complete reply within LLM_TIMEOUT_S
-    "unreachable",  # connection refused, DNS, TLS
-    "rate_limited",  # 429 (after at most one retry on a short Retry-After)
-    "upstream_error",  # 5xx
-    "rejected",  # another 4xx: bad key, unknown model, request refused
-    "bad_reply",  # a body that is not a chat completion
-    "empty_reply",  # a completion with no text
-    "unverified",  # no sentence of the reply survived the check against the clauses
-    "model_declined",  # the model said the clauses do not answer the question
-]
 
 MAX_RETRY_AFTER_S = 2.0
 CONNECT_TIMEOUT_S = 5.0
@@ -35,15 +23,6 @@ CONNECT_TIMEOUT_S = 5.0
 NO_KEY = "not-needed"
 
 Produce = Callable[[], Iterator[str]]
-
-
-class ModelFailure(UpstreamError):
-    """The model gave no usable answer; ``reason`` is reported as the answer's fallback_reason."""
-
-    def __init__(self, reason: FallbackReason, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason: FallbackReason = reason
-        self.detail = detail
 
 
 def chat_model(*, base_url: str, api_key: str, model: str, timeout_s: float) -> ChatOpenAI:
@@ -63,15 +42,15 @@ def classify(error: BaseException) -> ModelFailure:
     if isinstance(error, ModelFailure):
         return error
     if isinstance(error, openai.APITimeoutError):
-        return ModelFailure("timeout", "the HTTP request timed out")
+        return ModelFailure(FallbackReason.TIMEOUT, "the HTTP request timed out")
     if isinstance(error, openai.APIConnectionError):
-        return ModelFailure("unreachable", str(error.__cause__ or error))
+        return ModelFailure(FallbackReason.UNREACHABLE, str(error.__cause__ or error))
     if isinstance(error, openai.RateLimitError):
-        return ModelFailure("rate_limited", f"HTTP 429 ({error.message})")
+        return ModelFailure(FallbackReason.RATE_LIMITED, f"HTTP 429 ({error.message})")
     if isinstance(error, openai.APIStatusError):
-        reason: FallbackReason = "upstream_error" if error.status_code >= 500 else "rejected"
+        reason = FallbackReason.UPSTREAM_ERROR if error.status_code >= 500 else FallbackReason.REJECTED
         return ModelFailure(reason, f"HTTP {error.status_code} ({error.message})")
-    return ModelFailure("bad_reply", f"{type(error).__name__}: {error}")
+    return ModelFailure(FallbackReason.BAD_REPLY, f"{type(error).__name__}: {error}")
 
 
 def retry_delay(error: BaseException) -> float | None:
@@ -104,7 +83,7 @@ def bounded(produce: Produce, *, deadline: float) -> Iterator[str]:
             try:
                 kind, value = pieces.get(timeout=max(deadline - time.monotonic(), 0.0))
             except queue.Empty:
-                raise ModelFailure("timeout", "no complete reply before the deadline") from None
+                raise ModelFailure(FallbackReason.TIMEOUT, "no complete reply before the deadline") from None
             if kind == "piece":
                 yield str(value)
             elif kind == "end":

@@ -7,7 +7,7 @@ import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from bot.errors import ConfigError
+from core.errors import ConfigError
 
 FIELDS = ("name", "description", "template", "variables")
 

@@ -6,25 +6,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ingest.metadata import CITY, DISTRICTS
-
-from .errors import InputError
-
-# Short district names that are also something else when followed by these characters.
-_NOT_DISTRICT = {"黄浦": "江", "普陀": "山", "金山": "寺"}
-_SHORT = {(d[:-2] if d.endswith("新区") else d[:-1]): d for d in DISTRICTS}
-
-_OUTSIDE = (
-    "北京 天津 重庆 河北 山西 内蒙古 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 广西 "
-    "海南 四川 贵州 云南 西藏 陕西 甘肃 青海 宁夏 新疆 台湾 香港 澳门 深圳 广州 杭州 南京 苏州 无锡 宁波 "
-    "合肥 武汉 成都 西安 长沙 郑州 济南 青岛 厦门 福州 大连 沈阳 哈尔滨 长春 昆明 贵阳 南宁 海口 南昌 太原 "
-    "石家庄 呼和浩特 兰州 银川 西宁 乌鲁木齐 拉萨 东莞 佛山 珠海 温州 嘉兴 常州 南通 绍兴 烟台 徐州 "
-    "美国 日本 韩国 欧盟 英国 德国 法国 新加坡"
-).split()
-# A Shanghai street named after a province or city is not that place (南京东路, 西藏中路, 四川北路 …).
-_ROAD = re.compile(r"^[东西南北中]?路")
-
-FIGURE_INTENTS = ("quantity", "date", "period", "duration", "docnum")
+from core.errors import InputError
+from core.figures import DOC_NUMBER
+from core.places import CITY, DISTRICTS, SHORT_NAMES, districts_in, names_city, outside_place
+from core.records import FIGURE_INTENTS, Intent
 
 _PERIOD = re.compile(r"有效期|期限|执行期|实施期|哪几年|几年到几年|起止")
 _DATE = re.compile(r"哪天|哪一天|什么时候|何时|哪年|哪一年|几月|几号|日期|什么时间|印发时间|发布时间|截止")
@@ -47,7 +32,6 @@ _INJECTION = re.compile(
     re.IGNORECASE,
 )
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|万|亿|元|件|家|个|项)?")
-_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,10}[〔\[【(（]\s*\d{4}\s*[〕\]】)）]\s*\d{1,4}\s*号")
 
 
 @dataclass(frozen=True)
@@ -58,7 +42,7 @@ class QueryInfo:
     districts: tuple[str, ...] = ()
     city: bool = False
     outside: str = ""
-    intent: str = "general"  # general | who | one of FIGURE_INTENTS
+    intent: Intent = Intent.GENERAL
     measure: str = ""
     money: bool = False
     injection: bool = False
@@ -72,27 +56,7 @@ class QueryInfo:
     @property
     def about_a_document(self) -> bool:
         """A question about a document itself (when issued, how long it runs, its 文号)."""
-        return self.intent in ("date", "period", "docnum")
-
-
-def _districts(text: str) -> tuple[str, ...]:
-    found: list[str] = []
-    for short, full in _SHORT.items():
-        for match in re.finditer(short, text):
-            after = text[match.end() : match.end() + 1]
-            if _NOT_DISTRICT.get(short) == after:
-                continue
-            if full not in found:
-                found.append(full)
-    return tuple(found)
-
-
-def _outside(text: str) -> str:
-    for place in _OUTSIDE:
-        for match in re.finditer(place, text):
-            if not _ROAD.match(text[match.end() :]):
-                return place
-    return ""
+        return self.intent in (Intent.DATE, Intent.PERIOD, Intent.DOCNUM)
 
 
 def _measure(text: str, found: re.Match[str] | None) -> str:
@@ -102,14 +66,20 @@ def _measure(text: str, found: re.Match[str] | None) -> str:
     return found.group(1) if found else ""
 
 
-_INTENTS = (("docnum", _DOCNUM), ("who", _WHO), ("period", _PERIOD), ("date", _DATE), ("duration", _DURATION))
+_INTENTS = (
+    (Intent.DOCNUM, _DOCNUM),
+    (Intent.WHO, _WHO),
+    (Intent.PERIOD, _PERIOD),
+    (Intent.DATE, _DATE),
+    (Intent.DURATION, _DURATION),
+)
 
 
-def _intent(text: str) -> str:
+def _intent(text: str) -> Intent:
     for name, pattern in _INTENTS:
         if pattern.search(text):
             return name
-    return "quantity" if _QUANTITY.search(text) else "general"
+    return Intent.QUANTITY if _QUANTITY.search(text) else Intent.GENERAL
 
 
 def analyse(question: str) -> QueryInfo:
@@ -117,16 +87,18 @@ def analyse(question: str) -> QueryInfo:
     text = unicodedata.normalize("NFKC", question).strip()
     intent = _intent(text)
     measure = _MEASURE.search(text)
-    exact = [m.group(0) for m in _DOC_NUMBER.finditer(text)]
-    exact += [re.sub(r"\s+", "", m.group(0)) for m in _FIGURE.finditer(_DOC_NUMBER.sub("", text))]
+    numbers = [m for m in DOC_NUMBER.finditer(text) if m["prefix"]]
+    exact = [m.group(0) for m in numbers]
+    exact += [re.sub(r"\s+", "", m.group(0)) for m in _FIGURE.finditer(DOC_NUMBER.sub("", text))]
+    districts = districts_in(text)
     return QueryInfo(
         text=question.strip(),
-        districts=_districts(text),
-        city=bool(re.search(r"上海|全市|本市|市级", text)) and not _districts(text),
-        outside=_outside(text),
+        districts=districts,
+        city=names_city(text) and not districts,
+        outside=outside_place(text),
         intent=intent,
-        measure=_measure(text, measure) if intent == "quantity" else "",
-        money=bool(_MONEY.search(text)) and intent == "quantity",
+        measure=_measure(text, measure) if intent == Intent.QUANTITY else "",
+        money=bool(_MONEY.search(text)) and intent == Intent.QUANTITY,
         injection=bool(_INJECTION.search(text)),
         exact=tuple(dict.fromkeys(exact)),
     )
@@ -139,23 +111,15 @@ def region_allowed(chunk_region: str, info: QueryInfo) -> bool:
     return chunk_region in info.districts
 
 
-def strip_places(text: str) -> str:
-    """The question without place names, so 宝山区 does not count as a topic word (nor 山区 inside it)."""
-    text = unicodedata.normalize("NFKC", text)
-    names = sorted([*DISTRICTS, *_SHORT, *_OUTSIDE, CITY, "上海"], key=len, reverse=True)
-    text = re.sub("|".join(map(re.escape, names)), " ", text)
-    return re.sub(r"(?<= )[市区县省](?=\W|$)", " ", text)
-
-
 def with_region(question: str, region: str | None) -> str:
     """The question with the asker's district put in front when the question itself names no place."""
     if not region:
         return question
     known = {*DISTRICTS, CITY}
-    full = _SHORT.get(region, region)
+    full = SHORT_NAMES.get(region, region)
     if full not in known:
         raise InputError(f"region 须为 上海市 或上海的某个区（如 杨浦区），收到 {region!r}")
     text = unicodedata.normalize("NFKC", question)
-    if _districts(text) or _outside(text) or re.search(r"上海|全市|本市", text):
+    if districts_in(text) or outside_place(text) or re.search(r"上海|全市|本市", text):
         return question
     return f"{full}{question}"

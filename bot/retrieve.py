@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ingest.clean import normalize
-from ingest.metadata import CITY
+from core.places import CITY, strip_places
+from core.records import Chunk, Hit, Scores
+from core.text import normalize
 from vectorstore.index import Index
 
-from .evidence import Term, content_terms, coverage, idf, vague_floor
-from .query import QueryInfo, region_allowed, strip_places
-from .records import Chunk, Hit, Scores
+from .evidence import Term, content_terms, coverage, idf
+from .query import QueryInfo, region_allowed
+from .refusal import vague_floor
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,8 @@ class HybridRetriever:
         tokens = self._index.tokenizer.tokens(strip_places(info.text))
         return content_terms(tokens, lambda t: idf(keyword.df(t), n))
 
-    def search(self, info: QueryInfo, k: int) -> list[Hit]:
-        """The k best chunks the question's region allows, best first."""
+    def search(self, info: QueryInfo, k: int, terms: Sequence[Term] | None = None) -> list[Hit]:
+        """The k best chunks the question's region allows, best first (`terms`: self.terms(info))."""
         chunks = self._index.chunks()
         if not chunks:
             return []
@@ -112,7 +113,8 @@ class HybridRetriever:
             if needles and all(n in normalize(chunks[cid].search_text()) for n in needles)
         }
         boosted = {cid for cid in candidates if _boosted(chunks[cid], info)}
-        terms = self.terms(info) if self._weights.coverage else []
+        if terms is None:
+            terms = self.terms(info) if self._weights.coverage else []
         covered = {cid: coverage(terms, chunks[cid].search_text()) for cid in candidates} if terms else {}
         fused = fuse(dense, bm25, exact, boosted, covered, self._weights)
         ranked = sorted(fused, key=lambda cid: (-fused[cid], cid))

@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 
-from .errors import InputError
+from core.errors import InputError
+
 from .followup import Turn
 
 DEFAULT_TURNS = 5

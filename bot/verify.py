@@ -6,25 +6,17 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.figures import extract_figures, figure_in
+from core.figures import extract_figures, figure_in
+from core.records import Dropped
+from core.text import CITATION_MARKER, sentences
 
 CONNECTIVE_MAX_CHARS = 15
 
-_MARKER_TEXT = r"[\[【]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]】]"
-_MARKER = re.compile(_MARKER_TEXT)
+_MARKER = re.compile(CITATION_MARKER)
 _MARKER_NUMBER = re.compile(r"\d+")
 _ENDS = "。！？；!?;"
-_SENTENCE_END = re.compile(rf"[{_ENDS}]+(?:[ \t]*{_MARKER_TEXT})*")
 # A sentence saying what the clauses leave open states nothing to check (answer_system.toml, rule 5).
 _CAVEAT = re.compile(r"(?:条款|文件|政策)中?(?:均|都|并|尚|也)?(?:未|没有)(?:涉及|提及|载明|写明|规定|明确)")
-
-
-@dataclass(frozen=True)
-class Dropped:
-    """A sentence left out of the answer and why."""
-
-    sentence: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -49,16 +41,6 @@ class Verification:
     reattributed: tuple[Reattributed, ...] = ()
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences of one line of Chinese text, each keeping the [n] markers that follow its end."""
-    sentences, start = [], 0
-    for end in _SENTENCE_END.finditer(text):
-        sentences.append(text[start : end.end()])
-        start = end.end()
-    sentences.append(text[start:])
-    return [sentence.strip() for sentence in sentences if sentence.strip()]
-
-
 def citations_of(sentence: str) -> list[int]:
     """The citation numbers a sentence carries, in order, without repeats."""
     numbers = (int(n) for marker in _MARKER.finditer(sentence) for n in _MARKER_NUMBER.findall(marker[1]))
@@ -74,7 +56,7 @@ def verify_answer(text: str, given: Mapping[int, str]) -> Verification:
     reattributed: list[Reattributed] = []
     for line in text.splitlines():
         kept_in_line: list[str] = []
-        for sentence in split_sentences(line):
+        for sentence in sentences(line):
             removed.extend(n for n in citations_of(sentence) if n not in given and n not in removed)
             outcome = _check(sentence, given)
             if isinstance(outcome, Dropped):

@@ -1,18 +1,15 @@
-"""LLM mode: the model writes the answer from numbered clauses, and every sentence of it is checked."""
+"""LLM mode without the model: the clauses it is given, and its reply checked sentence by sentence (pure)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from langchain_core.language_models import BaseChatModel
+from core.errors import ModelFailure
+from core.records import Answer, Citation, FallbackReason, Hit, Mode
+from core.text import clause_tail
 
-from .chain import AnswerInput, RewriteInput, build_answer_chain, build_rewrite_chain
-from .compose import clause_tail
-from .llm import ModelFailure, bounded
-from .prompts import Prompts
-from .records import Answer, Citation, Hit
 from .verify import Verification, citations_of, verify_answer
 
 # What answer_system.toml tells the model to say when the clauses do not answer the question.
@@ -52,14 +49,15 @@ def check_reply(reply: str, hits: Sequence[Hit]) -> Written:
     """The reply with unsupported sentences dropped, or ModelFailure when no cited sentence survives."""
     text = _THINKING.sub("", reply).strip()
     if not text:
-        raise ModelFailure("empty_reply", "the model returned no text")
+        raise ModelFailure(FallbackReason.EMPTY_REPLY, "the model returned no text")
     checked = verify_answer(text, {n: clause_block(hit) for n, hit in enumerate(hits, start=1)})
     order = list(dict.fromkeys(n for sentence in checked.kept for n in citations_of(sentence)))
     if not order:
         if DECLINE in text:
-            raise ModelFailure("model_declined", "the model found no answer in the clauses")
+            raise ModelFailure(FallbackReason.MODEL_DECLINED, "the model found no answer in the clauses")
         raise ModelFailure(
-            "unverified", f"{len(checked.dropped)} sentence(s) dropped, none left with a citation"
+            FallbackReason.UNVERIFIED,
+            f"{len(checked.dropped)} sentence(s) dropped, none left with a citation",
         )
     new = {old: n for n, old in enumerate(order, start=1)}
     renumbered = _MARKER.sub(lambda m: f"[{new[int(m[1])]}]", checked.text)
@@ -75,39 +73,13 @@ def written_answer(question: str, hits: Sequence[Hit], written: Written, *, evid
         answer=written.text,
         refused=False,
         citations=written.citations,
-        mode="llm",
+        mode=Mode.LLM,
         hits=tuple(hits),
-        extra={
-            "evidence": round(evidence, 3),
-            "verified": checked.verified,
-            "dropped": [asdict(d) for d in checked.dropped],
-            "removed_citations": list(checked.removed_citations),
-        },
+        evidence=evidence,
+        verified=checked.verified,
+        dropped=checked.dropped,
+        removed_citations=checked.removed_citations,
     )
-
-
-class Writer:
-    """The model's part of LLM mode: the answer and rewrite chains, each call bounded by a deadline."""
-
-    def __init__(self, *, model: BaseChatModel, prompts: Prompts, timeout_s: float) -> None:
-        self.timeout_s = timeout_s
-        self._answer = build_answer_chain(model=model, prompts=prompts)
-        self._rewrite = build_rewrite_chain(model=model, prompts=prompts)
-
-    def reply(self, question: str, hits: Sequence[Hit], *, deadline: float) -> str:
-        """The model's whole answer text (one non-streaming request)."""
-        asked = AnswerInput(numbered_clauses(hits), question)
-        return "".join(bounded(lambda: iter([self._answer.invoke(asked)]), deadline=deadline))
-
-    def stream_reply(self, question: str, hits: Sequence[Hit], *, deadline: float) -> Iterator[str]:
-        """The model's answer text as it arrives (one streaming request)."""
-        asked = AnswerInput(numbered_clauses(hits), question)
-        return (piece for piece in bounded(lambda: self._answer.stream(asked), deadline=deadline) if piece)
-
-    def rewrite(self, question: str, history: str, *, deadline: float) -> str:
-        """The model's standalone form of a follow-up question (unchecked)."""
-        asked = RewriteInput(history, question)
-        return "".join(bounded(lambda: iter([self._rewrite.invoke(asked)]), deadline=deadline))
 
 
 def _citation(n: int, hit: Hit) -> Citation:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from core.text import starts_clause
 
 # Lines that are site furniture wherever they stand.
 _NOISE_LINE = re.compile(
@@ -26,18 +27,7 @@ _SPACE_BETWEEN_CJK = re.compile(
     rf"(?<=[{_CJK}])[ \t\u3000]+(?=[{_CJK}“”《》（）])|(?<=[“”《》（）])[ \t\u3000]+(?=[{_CJK}])"
 )
 _TERMINAL = "。！？；：!?;:”’」』）)】》.…"
-_HEADING_START = re.compile(
-    r"^([一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百]+[）)]|\d{1,2}[\.．、](?!\d)|第[一二三四五六七八九十百零\d]+[条章节]|[一二三四五六七八九十]+是)"
-)
 _MID_PUNCT = re.compile(r"[，。；,;]")
-_UNIFY = str.maketrans("〔〕【】—–", "[][]--")
-
-
-def normalize(text: str) -> str:
-    """Form for matching only (never for quoting): NFKC, unified quotes and brackets, no whitespace."""
-    text = unicodedata.normalize("NFKC", text)
-    text = text.translate(_UNIFY)
-    return re.sub(r"[\s\"'“”‘’「」]", "", text).lower()
 
 
 def _strip_markup(line: str) -> str:
@@ -60,9 +50,7 @@ def _continues(previous: str, following: str) -> bool:
     """True when a page break cut one sentence in two: a prose line that stops mid-sentence."""
     if not previous or not following or previous[-1] in _TERMINAL:
         return False
-    if _HEADING_START.match(following) or (
-        _HEADING_START.match(previous) and not _MID_PUNCT.search(previous)
-    ):
+    if starts_clause(following) or (starts_clause(previous) and not _MID_PUNCT.search(previous)):
         return False
     return bool(_MID_PUNCT.search(previous)) and len(previous) >= 12
 

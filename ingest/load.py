@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.errors import IngestError
+from core.errors import IngestError
 
 SUPPORTED = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
 

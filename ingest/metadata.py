@@ -3,51 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
-from dataclasses import dataclass
+from dataclasses import replace
 
-DISTRICTS = (
-    "黄浦区", "徐汇区", "长宁区", "静安区", "普陀区", "虹口区", "杨浦区", "闵行区",
-    "宝山区", "嘉定区", "浦东新区", "金山区", "松江区", "青浦区", "奉贤区", "崇明区",
-)  # fmt: skip
-CITY = "上海市"
+from core.figures import DOC_NUMBER, FULL_DATE, PERIOD
+from core.places import region_of
+from core.records import DocumentMeta
 
-DOC_NUMBER = re.compile(
-    r"[\u4e00-\u9fff]{1,10}\s*[〔\[【(（]\s*(?:19|20)\d{2}\s*[〕\]】)）]\s*第?\s*\d{1,4}\s*号"
-)
-_DATE_CN = re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日(?:印发)?$")
+_DATE_CN = re.compile(rf"^(?:{FULL_DATE.pattern})(?:印发)?$")
 _DATE_STAMP = re.compile(
-    r"(?:发布时间|发布日期|文章发表时间)\s*[:：]\s*(\d{4})[/\-.年](\d{1,2})[/\-.月](\d{1,2})"
+    r"(?:发布时间|发布日期|文章发表时间)\s*[:：]\s*(?P<year>\d{4})[/\-.年](?P<month>\d{1,2})[/\-.月](?P<day>\d{1,2})"
 )
 _SOURCE = re.compile(r"^(?:文章来源|来源)\s*[:：]\s*([^/\s]+)")
 _NOTICE_TITLE = re.compile(r"关于印发\s*《([^《》]{6,})》|现将\s*《([^《》]{6,})》|^《([^《》]{6,})》已经")
 _ISSUER_LINE = re.compile(r"^(.{2,20}?)关于印发")
-_PERIOD = re.compile(r"(\d{4})\s*[-—–~至]\s*(\d{4})\s*年")
 _ORG_LINE = re.compile(r"^.{2,20}(人民政府|办公厅|办公室|知识产权局|委员会)$")
-
-
-@dataclass(frozen=True)
-class Metadata:
-    title: str
-    doc_number: str = ""
-    issuer: str = ""
-    date: str = ""
-    region: str = ""
-    period: str = ""
-    kind: str = "other"
-
-
-def _short(district: str) -> str:
-    return district[:-2] if district.endswith("新区") else district[:-1]
-
-
-def region_of(text: str) -> str:
-    """The district a text is about (by name), else 上海市 when it names the city, else ''."""
-    counts = Counter({d: text.count(d) + text.count(_short(d)) for d in DISTRICTS})
-    district, hits = counts.most_common(1)[0]
-    if hits:
-        return district
-    return CITY if "上海" in text or "本市" in text else ""
 
 
 def _title(lines: list[str]) -> str:
@@ -64,7 +33,7 @@ def _title(lines: list[str]) -> str:
 def _doc_number(lines: list[str]) -> str:
     for line in lines[:12]:
         match = DOC_NUMBER.fullmatch(line.strip())
-        if match:
+        if match and match["prefix"]:
             return re.sub(r"\s+", "", match.group(0))
     return ""
 
@@ -73,8 +42,8 @@ def _date(lines: list[str]) -> str:
     """The signing date of a notice; else the page's publication stamp."""
     for pattern in (_DATE_CN, _DATE_STAMP):
         for line in lines[:40]:
-            if match := pattern.search(line):
-                year, month, day = (int(g) for g in match.groups())
+            if (match := pattern.search(line)) and match["year"]:
+                year, month, day = (int(match[g]) for g in ("year", "month", "day"))
                 return f"{year:04d}-{month:02d}-{day:02d}"
     return ""
 
@@ -102,16 +71,17 @@ def _kind(title: str, lines: list[str]) -> str:
     return "other"
 
 
-def extract(lines: list[str], body: str) -> Metadata:
-    """Metadata from a document's markup-free lines (head) and its cleaned body (region)."""
+def extract(lines: list[str], body: str, *, identity: DocumentMeta) -> DocumentMeta:
+    """``identity`` (id, source, hash) completed from the markup-free lines (head) and the cleaned body."""
     title = _title(lines)
-    period = _PERIOD.search(title)
-    return Metadata(
-        title=title,
+    period = PERIOD.search(title)
+    return replace(
+        identity,
+        title=title or identity.title,
         doc_number=_doc_number(lines),
         issuer=_issuer(lines),
         date=_date(lines),
         region=region_of(title) or region_of(body),
-        period=f"{period.group(1)}-{period.group(2)}年" if period else "",
+        period=f"{period['start']}-{period['end']}年" if period else "",
         kind=_kind(title, lines),
     )

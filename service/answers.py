@@ -9,9 +9,8 @@ from typing import Protocol
 import anyio
 import anyio.to_thread
 
-from bot.assistant import StreamEvent, check_question
-from bot.records import Answer
-from bot.serialize import answer_json
+from bot.assistant import check_question
+from core.records import Answer, FinalEvent, StreamEvent
 
 from .gate import IndexGate
 from .metrics import Metrics
@@ -69,7 +68,7 @@ class Answerer:
         result = await anyio.to_thread.run_sync(
             partial(self._answer_now, text, quick, region, session_id), limiter=self._limiter
         )
-        self._metrics.count_answer(channel, answer_json(result), result.reason)
+        self._metrics.count_answer(channel, result)
         return result
 
     def _next(self, events: Iterator[StreamEvent]) -> StreamEvent | None:
@@ -93,8 +92,8 @@ class Answerer:
                 event = await anyio.to_thread.run_sync(partial(self._next, events), limiter=self._limiter)
                 if event is None:
                     return
-                if event.event == "final":
-                    self._metrics.count_answer(channel, event.data)
+                if isinstance(event, FinalEvent):
+                    self._metrics.count_answer(channel, event.answer)
                 yield event
         finally:
             close = getattr(events, "close", None)

@@ -11,7 +11,7 @@ import anyio.to_thread
 import httpx
 from fastapi import FastAPI
 
-from bot.app import build_assistant, open_index
+from app.wiring import build_assistant, open_index
 from vectorstore.index import Index
 
 from .answers import Answerer, AnswerSource

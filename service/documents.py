@@ -9,9 +9,9 @@ from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
-from bot.compose import clause_tail
-from bot.errors import InputError
-from bot.records import Chunk, DocumentMeta
+from core.errors import InputError
+from core.records import Chunk, DocumentMeta
+from core.text import PATH_SEP, clause_tail
 from ingest.load import SUPPORTED, doc_id_for, load_file
 from ingest.pipeline import IngestReport, ingest, parse, remove
 from vectorstore.embed import embed_cached
@@ -22,7 +22,6 @@ from .gate import IndexGate
 from .schemas import ClauseOut, DocumentOut, DocumentSummary, RemovedOut, UploadOut
 
 MAX_FILENAME_CHARS = 120
-_SEP = " › "
 
 
 def _merge(text: str, window: str) -> str:
@@ -47,7 +46,7 @@ def rebuild(meta: DocumentMeta, chunks: list[Chunk]) -> tuple[str, list[ClauseOu
     offset = 0
     previous: list[str] = []
     for anchor, clause, text in sections:
-        path = [s for s in clause_tail(clause, meta.title).split(_SEP) if s]
+        path = [s for s in clause_tail(clause, meta.title).split(PATH_SEP) if s]
         common = 0
         while common < min(len(previous), len(path)) and previous[common] == path[common]:
             common += 1
@@ -56,7 +55,9 @@ def rebuild(meta: DocumentMeta, chunks: list[Chunk]) -> tuple[str, list[ClauseOu
         block = "\n".join([*headings, ""]) if headings else ""
         start = offset + len(block)
         parts.append(block + text)
-        out.append(ClauseOut(anchor=anchor, clause=clause, heading=_SEP.join(path), text=text, start=start))
+        out.append(
+            ClauseOut(anchor=anchor, clause=clause, heading=PATH_SEP.join(path), text=text, start=start)
+        )
         offset += len(block) + len(text) + 2
     return "\n\n".join(parts), out
 

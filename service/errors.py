@@ -11,16 +11,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.errors import (
-    ConfigError,
-    IndexMissingError,
-    IngestError,
-    InputError,
-    IpbotError,
-    UpstreamError,
-    WeChatAuthError,
-    WeChatFormatError,
-)
+from core.errors import ConfigError, IndexMissingError, IngestError, InputError, IpbotError, UpstreamError
+from service.wechat.errors import WeChatAuthError, WeChatFormatError
 
 log = logging.getLogger(__name__)
 

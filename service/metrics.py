@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from core.records import Answer
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -128,15 +129,13 @@ class Metrics:
             "ipbot_wechat_rejected_total", "WeChat pushes refused as not authentic.", ("channel",)
         )
 
-    def count_answer(self, channel: str, answer: Mapping[str, Any], reason: str = "") -> None:
-        """Count one answer object (the `answer_json` shape) as answered or refused, and any fallback."""
-        refused = bool(answer.get("refused"))
-        self.answers.inc(channel, "refused" if refused else "answered")
-        if refused:
-            self.refusals.inc(channel, reason or "unknown")
-        fallback = answer.get("fallback_reason")
-        if fallback:
-            self.fallbacks.inc(channel, str(fallback))
+    def count_answer(self, channel: str, answer: Answer) -> None:
+        """Count one answer as answered or refused (by its reason), and any fallback from LLM mode."""
+        self.answers.inc(channel, "refused" if answer.refused else "answered")
+        if answer.refused:
+            self.refusals.inc(channel, answer.reason.value if answer.reason else "unknown")
+        if answer.fallback_reason is not None:
+            self.fallbacks.inc(channel, answer.fallback_reason.value)
 
     def render(self) -> str:
         metrics: list[Counter | Histogram] = [

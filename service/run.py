@@ -7,7 +7,7 @@ import os
 
 import uvicorn
 
-from bot.settings import Settings
+from app.settings import Settings
 
 from .app import create_app
 from .settings import ServiceSettings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.records import Citation
+from core.records import Citation
 from ingest.pipeline import IngestReport
 
 WECHAT_SESSION_PREFIX = "wx:"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bot.errors import ConfigError
-from bot.settings import Settings, env_int, env_seconds
+from app.settings import Settings, env_int, env_seconds
+from core.errors import ConfigError
 from service.wechat.crypto import decode_aes_key
 
 MIN_ADMIN_TOKEN_CHARS = 32

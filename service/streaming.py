@@ -9,8 +9,9 @@ from enum import StrEnum
 
 from fastapi.responses import StreamingResponse
 
-from bot.assistant import StreamEvent
-from bot.errors import IpbotError
+from app.serialize import event_json
+from core.errors import IpbotError
+from core.records import EventKind, StreamEvent
 
 from .errors import INTERNAL, classify
 
@@ -35,25 +36,29 @@ def _json(data: object) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
-def frame(event: StreamEvent, fmt: StreamFormat) -> bytes:
+def frame(name: str, data: object, fmt: StreamFormat) -> bytes:
     """One event as an SSE message (`event:` + one `data:` line) or one NDJSON line."""
     if fmt is StreamFormat.sse:
-        return f"event: {event.event}\ndata: {_json(event.data)}\n\n".encode()
-    return (_json({"event": event.event, "data": event.data}) + "\n").encode()
+        return f"event: {name}\ndata: {_json(data)}\n\n".encode()
+    return (_json({"event": name, "data": data}) + "\n").encode()
+
+
+def _error(code: str, detail: str, fmt: StreamFormat) -> bytes:
+    return frame(EventKind.ERROR.value, {"error": code, "detail": detail}, fmt)
 
 
 async def _framed(
     first: StreamEvent, rest: AsyncIterator[StreamEvent], fmt: StreamFormat
 ) -> AsyncIterator[bytes]:
-    yield frame(first, fmt)
+    yield frame(*event_json(first), fmt)
     try:
         async for event in rest:
-            yield frame(event, fmt)
+            yield frame(*event_json(event), fmt)
     except IpbotError as exc:
-        yield frame(StreamEvent("error", {"error": classify(exc)[1], "detail": str(exc)}), fmt)
+        yield _error(classify(exc)[1], str(exc), fmt)
     except Exception:
         log.exception("answer stream failed")
-        yield frame(StreamEvent("error", {"error": "internal_error", "detail": INTERNAL}), fmt)
+        yield _error("internal_error", INTERNAL, fmt)
 
 
 async def stream_response(events: AsyncIterator[StreamEvent], fmt: StreamFormat) -> StreamingResponse:

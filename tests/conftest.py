@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_assistant, open_index
+from app.settings import Settings
+from app.wiring import build_assistant, open_index
 from bot.assistant import Assistant
-from bot.settings import Settings
 from ingest.pipeline import ingest
 
 REPO = Path(__file__).resolve().parent.parent

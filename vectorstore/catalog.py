@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import astuple, fields
 from pathlib import Path
 
-from bot.records import Chunk, DocumentMeta
+from core.records import Chunk, DocumentMeta
 
 _DOC_FIELDS = [f.name for f in fields(DocumentMeta)]
 _CHUNK_FIELDS = [f.name for f in fields(Chunk)]

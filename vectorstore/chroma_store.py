@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.errors import ConfigError
+from core.errors import ConfigError
 
 from .embed import Vectors
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.records import Chunk
+from core.records import Chunk
 
 from .catalog import Catalog
 from .chroma_store import VectorStore

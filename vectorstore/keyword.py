@@ -12,7 +12,7 @@ import bm25s
 import numpy as np
 import numpy.typing as npt
 
-from bot.records import Chunk
+from core.records import Chunk
 
 from .tokenize import KeywordTokenizer
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
-from bot.serialize import answer_json
+from app.serialize import answer_json
 
 from ..deps import AnswererDep, ChatLimited
 from ..schemas import ChatRequest, ChatResponse, ErrorOut

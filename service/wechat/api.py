@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from bot.errors import UpstreamError
+from core.errors import UpstreamError
 from service.wechat.messages import MAX_TEXT_BYTES, split_utf8
 
 TOKEN_REFRESH_MARGIN_S = 300

@@ -12,7 +12,8 @@ import struct
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from bot.errors import ConfigError, WeChatAuthError
+from core.errors import ConfigError
+from service.wechat.errors import WeChatAuthError
 
 AES_KEY_LENGTH = 43
 # WeChat pads to 32 bytes, not to the 16-byte AES block (§3.1).

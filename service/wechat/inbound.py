@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from bot.errors import WeChatAuthError, WeChatFormatError
 from service.wechat.crypto import WeChatCrypto, check_signature, check_timestamp
+from service.wechat.errors import WeChatAuthError, WeChatFormatError
 from service.wechat.messages import (
     InboundMessage,
     extract_encrypt,

@@ -12,7 +12,7 @@ from xml.etree.ElementTree import ParseError
 import defusedxml
 import defusedxml.ElementTree
 
-from bot.errors import WeChatFormatError
+from service.wechat.errors import WeChatFormatError
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_TEXT_BYTES = 2048

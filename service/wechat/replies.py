@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bot.compose import clause_tail
-from bot.records import Answer, Citation
+from core.records import Answer, Citation
+from core.text import clause_label, clause_tail
 from service.wechat.messages import MAX_TEXT_BYTES, truncate_utf8
 
 WELCOME = (
@@ -21,32 +21,7 @@ BLOCKED = "抱歉，这个问题无法回答。请换一种说法，只询问知
 FAILED = "抱歉，系统暂时无法回答，请稍后再试。"
 ELLIPSIS = "……"
 
-_SEP = " › "
-_LABEL = re.compile(
-    r"^(第[一二三四五六七八九十百零\d]+[条章节]|[一二三四五六七八九十百]+、|[（(][一二三四五六七八九十百\d]+[）)]|\d{1,2}\s*[.．、])"
-)
 _MARK = re.compile(r"\[(\d{1,3})\]")
-
-
-def _label(segment: str) -> str:
-    match = _LABEL.match(segment.strip())
-    return (
-        match.group(1).replace("(", "（").replace(")", "）").replace("．", ".").replace(" ", "")
-        if match
-        else ""
-    )
-
-
-def clause_label(clause: str, title: str) -> str:
-    """The clause's own number, e.g. （二十六） or 第三条; an arabic item keeps its parent: （二）6."""
-    segments = [s for s in clause_tail(clause, title).split(_SEP) if s.strip()]
-    if not segments:
-        return ""
-    labels = [_label(s) for s in segments]
-    last = labels[-1] or segments[-1].strip()[:12]
-    if labels[-1][:1].isdigit() and len(labels) > 1 and labels[-2]:
-        return labels[-2] + last
-    return last
 
 
 def short_source(citation: Citation) -> str:

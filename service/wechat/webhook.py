@@ -10,13 +10,14 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from bot.errors import InputError, WeChatAuthError, WeChatFormatError
+from core.errors import InputError
 from service.answers import Answerer
 from service.metrics import Metrics
 from service.ratelimit import RateLimiter
 from service.schemas import WECHAT_SESSION_PREFIX
 from service.wechat import replies
 from service.wechat.api import WeChatApi
+from service.wechat.errors import WeChatAuthError, WeChatFormatError
 from service.wechat.inbound import Account, PushQuery, authenticate, decode, echo, passive_reply
 from service.wechat.messages import MAX_TEXT_BYTES, InboundMessage
 from service.wechat.store import MessageStore

@@ -6,10 +6,10 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from bot.app import build_assistant, open_index
-from bot.assistant import Assistant, StreamEvent
-from bot.records import Answer
-from bot.settings import Settings
+from app.settings import Settings
+from app.wiring import build_assistant, open_index
+from bot.assistant import Assistant
+from core.records import Answer, StreamEvent
 
 
 class CountingAssistant:

@@ -2,8 +2,9 @@
 
 import pytest
 
-from bot.errors import InputError
-from bot.evaluate import unsupported_figures
+from app.serialize import event_json
+from core.errors import InputError
+from quality.evaluate import unsupported_figures
 
 pytestmark = pytest.mark.integration
 
@@ -76,10 +77,10 @@ def test_quick_answers_fit_a_volunteers_sentence(assistant):
 
 
 def test_streaming_gives_citations_then_text_then_the_final_answer(assistant):
-    events = list(assistant.stream("杨浦区贴息比例是多少？"))
-    assert events[0].event == "citations" and events[-1].event == "final"
-    text = "".join(e.data["text"] for e in events if e.event == "delta")
-    assert text == events[-1].data["answer"]
+    events = [event_json(e) for e in assistant.stream("杨浦区贴息比例是多少？")]
+    assert events[0][0] == "citations" and events[-1][0] == "final"
+    text = "".join(data["text"] for name, data in events if name == "delta")
+    assert text == events[-1][1]["answer"]
 
 
 @pytest.mark.parametrize("question", ["", "   ", "问" * 2000])

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.evaluate import evaluate, load_set
+from quality.evaluate import evaluate, load_set
 from tests.conftest import SHARED
 
 pytestmark = pytest.mark.eval

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import open_index
-from bot.errors import IngestError
-from bot.settings import BUNDLED_CORPUS, Settings
+from app.settings import BUNDLED_CORPUS, Settings
+from app.wiring import open_index
+from core.errors import IngestError
 from ingest.pipeline import ingest
 
 pytestmark = pytest.mark.integration

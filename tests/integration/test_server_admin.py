@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.settings import Settings
+from app.settings import Settings
 from service.app import create_app
 from service.settings import ServiceSettings
 from tests.fakes.live_server import LiveServer

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from bot.assistant import StreamEvent
-from bot.serialize import answer_json
-from bot.settings import Settings
+from app.serialize import answer_json
+from app.settings import Settings
+from core.records import CitationsEvent
 from service.app import create_app
 from service.settings import ServiceSettings
 from tests.fakes.live_server import LiveServer
@@ -193,7 +193,7 @@ class Broken:
         raise RuntimeError("secret internal detail")
 
     def stream(self, question, **options):
-        yield StreamEvent("citations", {"citations": []})
+        yield CitationsEvent(())
         raise RuntimeError("secret internal detail")
 
 

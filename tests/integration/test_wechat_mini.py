@@ -4,8 +4,8 @@ import time
 
 import pytest
 
+from app.settings import Settings
 from bot.sessions import SessionStore
-from bot.settings import Settings
 from service.app import create_app
 from service.settings import ServiceSettings, WeChatAccount
 from service.wechat.replies import BLOCKED, NOT_TEXT, WELCOME

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from bot.settings import Settings
+from app.settings import Settings
 from service.app import create_app
 from service.settings import ServiceSettings, WeChatAccount
 from service.wechat.crypto import WeChatCrypto

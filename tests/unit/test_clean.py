@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from ingest.clean import clean_lines, normalize
+from core.text import normalize
+from ingest.clean import clean_lines
 
 CORPUS = Path(__file__).resolve().parents[2] / "data" / "policies"
 

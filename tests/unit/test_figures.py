@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.figures import extract_figures, figure_in, normalise
+from core.figures import extract_figures, figure_in, normalise
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,8 @@
 
 import pytest
 
-from bot.calibrate import best_cut
 from bot.retrieve import FusionWeights, fuse
+from quality.calibrate import best_cut
 
 
 def test_fusion_adds_normalised_dense_and_bm25_with_bonuses():

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.llm import ModelFailure, bounded, chat_model
+from bot.llm import bounded, chat_model
+from core.errors import ModelFailure
 from tests.fakes.openai_server import FakeOpenAIServer
 
 

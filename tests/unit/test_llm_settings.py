@@ -2,8 +2,8 @@
 
 import pytest
 
-from bot.errors import ConfigError
-from bot.settings import Settings
+from app.settings import Settings
+from core.errors import ConfigError
 
 
 def test_without_llm_base_url_the_model_is_off() -> None:

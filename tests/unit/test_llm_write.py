@@ -8,10 +8,12 @@ import pytest
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
-from bot.llm import ModelFailure, chat_model
+from bot.chain import Writer
+from bot.llm import chat_model
 from bot.prompts import Prompts, load_prompts
-from bot.records import Chunk, Hit, Scores
-from bot.write import Writer, check_reply, clause_block, given_citations, numbered_clauses, written_answer
+from bot.write import check_reply, clause_block, given_citations, numbered_clauses, written_answer
+from core.errors import ModelFailure
+from core.records import Chunk, Dropped, Hit, Scores
 from tests.fakes.openai_server import FakeOpenAIServer
 
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
@@ -125,12 +127,9 @@ def test_the_written_answer_reports_what_the_check_changed() -> None:
 
     assert answer.mode == "llm" and not answer.refused
     assert answer.answer == "贴息为50%[1]。"
-    assert answer.extra == {
-        "evidence": 0.812,
-        "verified": False,
-        "dropped": [{"sentence": "最高500万元[1]。", "reason": "figure 500万元 not in cited clause [1]"}],
-        "removed_citations": [7],
-    }
+    assert answer.evidence == 0.81234 and answer.verified is False
+    assert answer.dropped == (Dropped("最高500万元[1]。", "figure 500万元 not in cited clause [1]"),)
+    assert answer.removed_citations == (7,)
 
 
 def test_the_answer_chain_sends_the_rendered_prompts_over_http(prompts: Prompts) -> None:

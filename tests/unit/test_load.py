@@ -8,7 +8,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from bot.errors import IngestError
+from core.errors import IngestError
 from ingest.load import discover, doc_id_for, load_file
 from ingest.pipeline import parse
 

@@ -4,15 +4,19 @@ from pathlib import Path
 
 import pytest
 
+from core.places import region_of
+from core.records import DocumentMeta
 from ingest.clean import clean_lines, markup_free_lines
-from ingest.metadata import extract, region_of
+from ingest.metadata import extract
 
 CORPUS = Path(__file__).resolve().parents[2] / "data" / "policies"
 
 
 def _meta(prefix: str):
     raw = next(CORPUS.glob(f"{prefix}_*.txt")).read_text(encoding="utf-8")
-    return extract(markup_free_lines(raw), "\n".join(clean_lines(raw)))
+    return extract(
+        markup_free_lines(raw), "\n".join(clean_lines(raw)), identity=DocumentMeta("d", "d", "", "")
+    )
 
 
 @pytest.mark.parametrize(

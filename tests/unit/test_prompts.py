@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import ConfigError
 from bot.prompts import Prompt, Prompts, load_prompt, load_prompts
+from core.errors import ConfigError
 
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 

@@ -2,8 +2,9 @@
 
 import pytest
 
-from bot.errors import InputError
-from bot.query import analyse, region_allowed, strip_places, with_region
+from bot.query import analyse, region_allowed, with_region
+from core.errors import InputError
+from core.places import strip_places
 
 
 def test_district_names_full_and_short():

@@ -1,6 +1,6 @@
 """A document's text rebuilt from its clause chunks, with anchors that locate each clause."""
 
-from bot.records import Chunk, DocumentMeta
+from core.records import Chunk, DocumentMeta
 from service.documents import rebuild
 
 TITLE = "某区知识产权工作方案"

@@ -1,5 +1,6 @@
 """The Prometheus text rendering, checked against hand-written expected output."""
 
+from core.records import Answer, FallbackReason, RefusalReason
 from service.metrics import Counter, Histogram, Metrics
 
 
@@ -32,9 +33,9 @@ def test_histogram_buckets_are_cumulative_with_sum_and_count():
 
 def test_answers_are_counted_as_answered_refused_and_fallback():
     metrics = Metrics()
-    metrics.count_answer("api", {"refused": False})
-    metrics.count_answer("api", {"refused": True}, "weak_evidence")
-    metrics.count_answer("wechat_mp", {"refused": False, "fallback_reason": "timeout"})
+    metrics.count_answer("api", Answer("q", "a", refused=False))
+    metrics.count_answer("api", Answer("q", "a", refused=True, reason=RefusalReason.WEAK_EVIDENCE))
+    metrics.count_answer("wechat_mp", Answer("q", "a", refused=False, fallback_reason=FallbackReason.TIMEOUT))
     text = metrics.render()
     assert 'ipbot_answers_total{channel="api",outcome="answered"} 1' in text
     assert 'ipbot_refusals_total{channel="api",reason="weak_evidence"} 1' in text

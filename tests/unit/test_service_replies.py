@@ -2,9 +2,10 @@
 
 import pytest
 
-from bot.records import Answer, Citation
+from core.records import Answer, Citation
+from core.text import clause_label
 from service.wechat.messages import MAX_TEXT_BYTES
-from service.wechat.replies import clause_label, wechat_text
+from service.wechat.replies import wechat_text
 
 TITLE = "上海市专利转化运用专项行动实施方案"
 YANGPU = "上海市杨浦区关于国家知识产权强市建设试点城区工作方案（2024-2026年）"

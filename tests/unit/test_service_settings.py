@@ -2,8 +2,8 @@
 
 import pytest
 
-from bot.errors import ConfigError
-from bot.settings import Settings
+from app.settings import Settings
+from core.errors import ConfigError
 from service.settings import DEFAULT_WECHAT_API_BASE, ServiceSettings
 
 AES_KEY = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"

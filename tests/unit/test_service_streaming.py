@@ -2,18 +2,16 @@
 
 import json
 
-from bot.assistant import StreamEvent
 from service.streaming import StreamFormat, choose_format, frame
 
 
 def test_sse_frame_is_one_event_line_and_one_data_line():
-    event = StreamEvent("delta", {"text": "第一行\n第二行"})
-    raw = frame(event, StreamFormat.sse).decode("utf-8")
+    raw = frame("delta", {"text": "第一行\n第二行"}, StreamFormat.sse).decode("utf-8")
     assert raw == 'event: delta\ndata: {"text":"第一行\\n第二行"}\n\n'
 
 
 def test_ndjson_frame_is_one_object_per_line():
-    raw = frame(StreamEvent("final", {"answer": "答"}), StreamFormat.ndjson).decode("utf-8")
+    raw = frame("final", {"answer": "答"}, StreamFormat.ndjson).decode("utf-8")
     assert raw.endswith("\n") and raw.count("\n") == 1
     assert json.loads(raw) == {"event": "final", "data": {"answer": "答"}}
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import InputError
 from bot.followup import Turn
 from bot.sessions import SessionStore, check_session_id, new_session_id
+from core.errors import InputError
 
 
 def turn(n: int) -> Turn:

@@ -2,8 +2,9 @@
 
 from pathlib import Path
 
+from core.text import PATH_SEP, sentences
 from ingest.clean import clean_lines
-from ingest.split import MAX_CHARS, PATH_SEP, chunk_id, chunks_of, sentences
+from ingest.split import MAX_CHARS, chunk_id, chunks_of
 
 CORPUS = Path(__file__).resolve().parents[2] / "data" / "policies"
 

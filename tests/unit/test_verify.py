@@ -1,6 +1,8 @@
 """Checking a model-written answer against the numbered clauses it was given."""
 
-from bot.verify import Dropped, Reattributed, citations_of, split_sentences, verify_answer
+from bot.verify import Reattributed, citations_of, verify_answer
+from core.records import Dropped
+from core.text import sentences as split_sentences
 
 SUBSIDY = "对符合条件的企业给予贷款利率 50% 的贴息。"
 AWARD = "对年度专利授权量达到30件的企业，给予最高20万元奖励。"

@@ -7,7 +7,7 @@ import socket
 import httpx
 import pytest
 
-from bot.errors import UpstreamError
+from core.errors import UpstreamError
 from service.wechat.api import WeChatApi
 from tests.fakes.wechat_api import FakeWeChatApi
 

@@ -4,8 +4,9 @@ import base64
 
 import pytest
 
-from bot.errors import ConfigError, WeChatAuthError
+from core.errors import ConfigError
 from service.wechat.crypto import WeChatCrypto, check_signature, check_timestamp, sha1_signature
+from service.wechat.errors import WeChatAuthError
 from service.wechat.messages import render_encrypted_json, render_encrypted_xml
 
 # §3.4 A: official mini-program doc, JSON, safe mode.

@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from bot.errors import WeChatFormatError
+from service.wechat.errors import WeChatFormatError
 from service.wechat.messages import (
     MAX_BODY_BYTES,
     InboundMessage,

@@ -7,11 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigError
+from core.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CORPUS = PROJECT_ROOT / "data" / "policies"
 PROMPTS_DIR = PROJECT_ROOT / "prompts"
+BUNDLED_CALIBRATION = PROJECT_ROOT / "data" / "calibration.json"
+CALIBRATION_NAME = "calibration.json"
 MAX_SESSION_TURNS = 50
 DEFAULT_CHANNEL = "所在区的知识产权公共服务窗口，或拨打 12345 市民服务热线"
 
@@ -57,6 +59,16 @@ class Settings:
     llm_model: str = ""
     llm_timeout_s: float = 8.0
     session_turns: int = 5
+    calibration_file: Path | None = None  # IPBOT_CALIBRATION_FILE; see calibration_path
+
+    @property
+    def calibration_path(self) -> Path:
+        """The refusal thresholds in use: IPBOT_CALIBRATION_FILE, else the data directory's own
+        calibration.json (written by `ipbot calibrate --write`), else the one shipped with ipbot."""
+        if self.calibration_file is not None:
+            return self.calibration_file
+        own = self.data_dir / CALIBRATION_NAME
+        return own if own.exists() else BUNDLED_CALIBRATION
 
     @property
     def llm_enabled(self) -> bool:
@@ -76,6 +88,7 @@ class Settings:
             llm_model=env.get("LLM_MODEL", "").strip(),
             llm_timeout_s=env_seconds(env, "LLM_TIMEOUT_S", 8.0),
             session_turns=env_int(env, "IPBOT_SESSION_TURNS", 5),
+            calibration_file=Path(raw) if (raw := env.get("IPBOT_CALIBRATION_FILE", "").strip()) else None,
         )
         settings.check()
         return settings

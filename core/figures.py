@@ -1,9 +1,26 @@
-"""The figures a Chinese policy sentence states (amounts, percentages, counts, dates, document numbers)."""
+"""Figures in Chinese policy text: 文号, dates, periods, amounts (patterns kept once), and figure matching."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+# 文号: issuer code, bracketed year, serial (杨府发〔2024〕4号, 沪知局〔2023〕第12号).
+DOC_NUMBER = re.compile(
+    r"(?P<prefix>[\u4e00-\u9fff]{0,10})\s*[〔\[【(（〖]\s*(?P<year>(?:19|20)\d{2})\s*[〕\]】)）〗]"
+    r"\s*第?\s*(?P<serial>\d{1,4})\s*号"
+)
+# A date written in full (2024年3月5日, 2024-3-5), a year or month (2024年, 2024年3月), a plan's period.
+FULL_DATE = re.compile(
+    r"(?P<year>\d{4})\s*年\s*(?P<month>\d{1,2})\s*月\s*(?P<day>\d{1,2})\s*日|\d{4}-\d{1,2}-\d{1,2}"
+)
+DATE = re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月)?|\d{4}[-/.]\d{1,2}")
+PERIOD = re.compile(r"(?P<start>\d{4})\s*年?\s*[-—–~至到]\s*(?P<end>\d{4})\s*年")
+# How long or how often (每年, 30日, 3个月), and money or a percentage.
+DURATION = re.compile(r"每[年月季周天日]|年度|定期|\d+\s*(?:天|日|个月|年|周)|周期")
+MONEY = re.compile(
+    r"\d+(?:\.\d+)?\s*(?:万|亿)?\s*元|\d+(?:\.\d+)?\s*(?:万|亿)(?!件|人|个|家|项)|\d+(?:\.\d+)?\s*%"
+)
 
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _WHITESPACE = re.compile(r"\s+")
@@ -15,11 +32,10 @@ _NOT_FIGURES = re.compile(r"[\[【]\d{1,3}(?:[,、]\d{1,3})*[\]】]|\(\d{1,2}\)|
 
 _NUM = r"\d+(?:\.\d+)?"
 _UNITS = r"美元|小时|平方米|[元件家个项起次天日周月年户名人位所条批部篇倍台套款场期座种类强届]"
-_DOC_NUMBER = r"(?P<prefix>[\u4e00-\u9fff]{0,6})[〔\[(【〖](?P<year>\d{4})[〕\])】〗](?P<serial>\d+)号"
 _FIGURE = re.compile(
     "|".join(
         (
-            _DOC_NUMBER,
+            DOC_NUMBER.pattern,
             r"\d{4}-\d{4}年",
             r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}",
             r"\d{4}年(?:\d{1,2}月(?:\d{1,2}日)?|[底末初度])?",
@@ -34,6 +50,12 @@ _FIGURE = re.compile(
 _BEFORE_ISSUER = re.compile(r"^.*[的了和与及或在按据照于为是由见即经将把从对以印下布]")
 
 
+def doc_number_text(match: re.Match[str]) -> str:
+    """A matched 文号 in one spelling: issuer code, 〔year〕, serial 号 (no spaces, no 第)."""
+    prefix = _BEFORE_ISSUER.sub("", match["prefix"]).lstrip("发")
+    return f"{prefix}〔{match['year']}〕{match['serial']}号"
+
+
 def normalise(text: str) -> str:
     """Text as figures are compared: NFKC, no whitespace or thousands separators, one spelling of ranges."""
     text = unicodedata.normalize("NFKC", _THOUSANDS.sub("", text))
@@ -45,7 +67,7 @@ def extract_figures(text: str) -> list[str]:
     """The distinct figures stated in ``text``, normalised, in order of first appearance."""
     figures: list[str] = []
     for match in _FIGURE.finditer(_stated(text)):
-        figure = _doc_number(match) if match["year"] else match[0]
+        figure = doc_number_text(match) if match["year"] else match[0]
         if figure not in figures:
             figures.append(figure)
     return figures
@@ -54,9 +76,9 @@ def extract_figures(text: str) -> list[str]:
 def figure_in(figure: str, text: str) -> bool:
     """Whether ``figure`` stands in ``text`` as a whole figure ("5.5%" is not in "15.5%")."""
     wanted = normalise(figure)
-    doc = re.fullmatch(_DOC_NUMBER, wanted)
+    doc = DOC_NUMBER.fullmatch(wanted)
     if doc:
-        return any(_same_doc_number(doc, found) for found in re.finditer(_DOC_NUMBER, _stated(text)))
+        return any(_same_doc_number(doc, found) for found in DOC_NUMBER.finditer(_stated(text)))
     # "8亿元" is stated by a clause that says "8亿".
     core = wanted.removesuffix("元") if re.search(r"[十百千万亿]元$", wanted) else wanted
     pattern = re.escape(core) + (r"(?!\d)(?!\.\d)" if core[-1:].isdigit() else "")
@@ -80,14 +102,10 @@ def _squeeze(space: re.Match[str]) -> str:
     return " " if before.isdigit() and after.isdigit() else ""
 
 
-def _doc_number(match: re.Match[str]) -> str:
-    prefix = _BEFORE_ISSUER.sub("", match["prefix"]).lstrip("发")
-    return f"{prefix}〔{match['year']}〕{match['serial']}号"
-
-
 def _same_doc_number(wanted: re.Match[str], found: re.Match[str]) -> bool:
     if (wanted["year"], int(wanted["serial"])) != (found["year"], int(found["serial"])):
         return False
     # Either side may have caught a few words before the issuer code, so one prefix ends the other.
-    mine, theirs = wanted["prefix"], found["prefix"]
+    mine = _BEFORE_ISSUER.sub("", wanted["prefix"]).lstrip("发")
+    theirs = _BEFORE_ISSUER.sub("", found["prefix"]).lstrip("发")
     return mine.endswith(theirs) or theirs.endswith(mine)

@@ -7,11 +7,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.clean import normalize
-
-from .errors import InputError
-from .figures import extract_figures, figure_in
-from .records import Answer, Citation, Hit
+from core.errors import InputError
+from core.figures import extract_figures, figure_in
+from core.records import Answer, Citation, Hit
+from core.text import normalize
 
 
 @dataclass(frozen=True)

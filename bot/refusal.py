@@ -1,0 +1,131 @@
+"""The whole refusal rule: its measures, calibrated thresholds, the decision and the reason's wording.
+
+Rules that need no threshold come first (a place outside Shanghai, an injection, an empty index); then
+a floor derived from the index (too vague); then two calibrated thresholds (docs/calibration.md).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.errors import ConfigError
+from core.records import Hit, RefusalReason
+
+from .evidence import Quote, Term, coverage, idf, states_figure, strength
+from .query import QueryInfo
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Refusal thresholds, calibrated on question sets by `ipbot calibrate` (docs/calibration.md).
+
+    evidence: least share of the question's weighted terms one retrieved sentence must cover;
+    sentence: the same for the sentence stating the figure a quantity/date question asks for.
+    """
+
+    evidence: float = 0.4
+    sentence: float = 0.4
+
+
+def vague_floor(n: int) -> float:
+    """Least total term weight of a question: that of one term found in half the clauses.
+
+    A question whose terms together say less (知识产权是什么？ — 知识产权 is in nearly every clause)
+    names no topic the documents could answer specifically.
+    """
+    return idf(n // 2, n) if n else 0.0
+
+
+@dataclass(frozen=True)
+class Measures:
+    """The quantities the refusal rule compares with its thresholds."""
+
+    rule: RefusalReason | None  # a refusal that needs no threshold
+    weight: float  # total weight of the question's content terms
+    strength: float  # best sentence coverage among the top hits
+    figure: float  # best coverage by a sentence stating the asked kind of figure (1.0 if none is asked)
+    asks_figure: bool = False
+
+
+def figure_coverage(info: QueryInfo, quote: Quote, terms: Sequence[Term]) -> float:
+    """How well a sentence stating the asked figure covers the question, read with its clause path."""
+    return coverage(terms, quote.text + quote.hit.chunk.clause)
+
+
+def measure(info: QueryInfo, hits: Sequence[Hit], terms: Sequence[Term], found: Sequence[Quote]) -> Measures:
+    """Everything the decision needs, before any threshold is applied (`found`: candidate sentences)."""
+    rule = None
+    if info.outside:
+        rule = RefusalReason.OUTSIDE_SHANGHAI
+    elif info.injection:
+        rule = RefusalReason.NOT_A_POLICY_QUESTION
+    elif not hits:
+        rule = RefusalReason.NOTHING_INDEXED
+    figure = 1.0
+    if info.wants_figure:
+        stating = [q for q in found if states_figure(q.text, info)]
+        figure = max((figure_coverage(info, q, terms) for q in stating), default=0.0)
+    weight = sum(w for _, w in terms)
+    return Measures(rule, weight, strength(terms, hits), figure, info.wants_figure)
+
+
+def decide(info: QueryInfo, m: Measures, thresholds: Thresholds, *, floor: float) -> RefusalReason | None:
+    """Why the documents do not answer (None when they do). `floor`: see vague_floor."""
+    if m.rule:
+        return m.rule
+    if m.weight < floor and not (info.about_a_document and (info.districts or info.city)):
+        return RefusalReason.TOO_VAGUE
+    if m.strength < thresholds.evidence:
+        return RefusalReason.WEAK_EVIDENCE
+    if m.figure < thresholds.sentence:
+        return RefusalReason.FIGURE_NOT_FOUND
+    return None
+
+
+def answering(
+    info: QueryInfo, found: Sequence[Quote], terms: Sequence[Term], thresholds: Thresholds
+) -> list[Quote]:
+    """The candidates that may be quoted: for a figure question, those stating the figure well enough."""
+    if not info.wants_figure:
+        return list(found)
+    return [
+        q
+        for q in found
+        if states_figure(q.text, info) and figure_coverage(info, q, terms) >= thresholds.sentence
+    ]
+
+
+_WHY = {
+    RefusalReason.OUTSIDE_SHANGHAI: (
+        "本助手只收录上海市及各区的知识产权政策，问题涉及的“{place}”不在收录范围内。"
+    ),
+    RefusalReason.NOT_A_POLICY_QUESTION: "这个请求不属于知识产权政策咨询，无法处理。",
+    RefusalReason.NOTHING_INDEXED: "政策文件库还是空的，请先导入文件（ipbot ingest）。",
+    RefusalReason.TOO_VAGUE: "问题太笼统，现有政策文件中找不到针对性的条款。",
+    RefusalReason.WEAK_EVIDENCE: "现有政策文件中没有找到能回答这个问题的条款。",
+    RefusalReason.FIGURE_NOT_FOUND: "现有政策文件没有载明所问的具体数字、日期或文号。",
+}
+
+
+def why(reason: RefusalReason, info: QueryInfo) -> str:
+    """The reason as the refusal message states it."""
+    return _WHY[reason].format(place=info.outside)
+
+
+def parse_thresholds(data: Mapping[str, Any]) -> Thresholds:
+    """Thresholds from a calibration file's content (KeyError/TypeError/ValueError when malformed)."""
+    return Thresholds(evidence=float(data["evidence"]["value"]), sentence=float(data["sentence"]["value"]))
+
+
+def load_thresholds(path: Path | None) -> Thresholds:
+    """The calibrated thresholds from `path`, or the built-in defaults when there is no file."""
+    if path is None or not path.exists():
+        return Thresholds()
+    try:
+        return parse_thresholds(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{path}: 校准文件损坏（{exc}）；运行 ipbot calibrate --write 重新生成") from exc

@@ -1,0 +1,1 @@
+"""Shared vocabulary: records, errors, text helpers, places and figures (imports nothing of ipbot)."""

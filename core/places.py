@@ -1,0 +1,85 @@
+"""Shanghai's districts, their short names, and places outside Shanghai (data, kept once)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+
+DISTRICTS = (
+    "黄浦区", "徐汇区", "长宁区", "静安区", "普陀区", "虹口区", "杨浦区", "闵行区",
+    "宝山区", "嘉定区", "浦东新区", "金山区", "松江区", "青浦区", "奉贤区", "崇明区",
+)  # fmt: skip
+CITY = "上海市"
+
+
+def short_name(district: str) -> str:
+    """杨浦区 → 杨浦, 浦东新区 → 浦东."""
+    return district.removesuffix("新区") if district.endswith("新区") else district.removesuffix("区")
+
+
+SHORT_NAMES = {short_name(d): d for d in DISTRICTS}
+# Short district names that are also something else when followed by these characters.
+_NOT_DISTRICT = {"黄浦": "江", "普陀": "山", "金山": "寺"}
+
+OUTSIDE = (
+    "北京 天津 重庆 河北 山西 内蒙古 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 广西 "
+    "海南 四川 贵州 云南 西藏 陕西 甘肃 青海 宁夏 新疆 台湾 香港 澳门 深圳 广州 杭州 南京 苏州 无锡 宁波 "
+    "合肥 武汉 成都 西安 长沙 郑州 济南 青岛 厦门 福州 大连 沈阳 哈尔滨 长春 昆明 贵阳 南宁 海口 南昌 太原 "
+    "石家庄 呼和浩特 兰州 银川 西宁 乌鲁木齐 拉萨 东莞 佛山 珠海 温州 嘉兴 常州 南通 绍兴 烟台 徐州 "
+    "美国 日本 韩国 欧盟 英国 德国 法国 新加坡"
+).split()
+# A Shanghai street named after a province or city is not that place (南京东路, 西藏中路, 四川北路 …).
+_ROAD = re.compile(r"^[东西南北中]?路")
+_CITY_WORDS = re.compile(r"上海|全市|本市|市级")
+
+# Words that name a place, never a topic (the refusal rule does not count them as content).
+PLACE_WORDS = frozenset({"上海", "上海市", "全市", "本市", "市级", "区", "市", *DISTRICTS, *SHORT_NAMES})
+
+
+def districts_in(text: str) -> tuple[str, ...]:
+    """The districts a text names (full or short name), in the order of SHORT_NAMES."""
+    found: list[str] = []
+    for short, full in SHORT_NAMES.items():
+        for match in re.finditer(short, text):
+            if _NOT_DISTRICT.get(short) == text[match.end() : match.end() + 1]:
+                continue
+            if full not in found:
+                found.append(full)
+    return tuple(found)
+
+
+def names_city(text: str) -> bool:
+    """Whether the text speaks of Shanghai as a whole (上海, 全市, 本市, 市级)."""
+    return bool(_CITY_WORDS.search(text))
+
+
+def outside_place(text: str) -> str:
+    """The first place outside Shanghai the text names ('' when none)."""
+    for place in OUTSIDE:
+        for match in re.finditer(place, text):
+            if not _ROAD.match(text[match.end() :]):
+                return place
+    return ""
+
+
+def region_of(text: str) -> str:
+    """The district a text is about (by name), else 上海市 when it names the city, else ''."""
+    counts = Counter({d: text.count(d) + text.count(short_name(d)) for d in DISTRICTS})
+    district, hits = counts.most_common(1)[0]
+    if hits:
+        return district
+    return CITY if "上海" in text or "本市" in text else ""
+
+
+_PLACE_NAMES = re.compile(
+    "|".join(
+        map(re.escape, sorted([*DISTRICTS, *SHORT_NAMES, *OUTSIDE, CITY, "上海"], key=len, reverse=True))
+    )
+)
+
+
+def strip_places(text: str) -> str:
+    """The text without place names, so 宝山区 does not count as a topic word (nor 山区 inside it)."""
+    text = _PLACE_NAMES.sub(" ", unicodedata.normalize("NFKC", text))
+    return re.sub(r"(?<= )[市区县省](?=\W|$)", " ", text)

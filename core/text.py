@@ -1,0 +1,76 @@
+"""Text helpers shared by ingestion and answering: matching form, sentences, clause markers and paths."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+PATH_SEP = " › "  # between the parts of a clause path: 《title》 › 四、… › （二）… › 6.
+
+_UNIFY = str.maketrans("〔〕【】—–", "[][]--")
+_NOT_COMPARED = re.compile(r"[\s\"'“”‘’「」]")
+
+
+def normalize(text: str) -> str:
+    """Form for matching only (never for quoting): NFKC, unified quotes and brackets, no whitespace."""
+    text = unicodedata.normalize("NFKC", text).translate(_UNIFY)
+    return _NOT_COMPARED.sub("", text).lower()
+
+
+# A citation marker such as [1] or 【2、3】 after a sentence belongs to that sentence.
+CITATION_MARKER = r"[\[【]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]】]"
+_SENTENCE = re.compile(rf".+?(?:[。！？；!?;…]+[”’」』）)]*(?:[ \t]*{CITATION_MARKER})*|$)")
+
+
+def sentences(text: str) -> list[str]:
+    """Whole sentences (closing quotes and citation markers stay with theirs); a line break ends one too."""
+    return [
+        s for line in text.split("\n") for s in (m.group(0).strip() for m in _SENTENCE.finditer(line)) if s
+    ]
+
+
+_CN = "一二三四五六七八九十百"
+# (kind, pattern) in the order they are tried; the kind decides nesting, not the order of appearance.
+CLAUSE_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("article", re.compile(r"^第[一二三四五六七八九十百零\d]+条")),
+    ("chapter", re.compile(r"^第[一二三四五六七八九十百零\d]+[章节]")),
+    ("cn", re.compile(rf"^[{_CN}]+、")),
+    ("paren", re.compile(rf"^[（(][{_CN}]+[）)]")),
+    ("arabic", re.compile(r"^\d{1,2}\s*[\.．、](?!\d)")),
+    ("arabic_paren", re.compile(r"^[（(]\d{1,2}[）)]")),
+)
+# 一是…二是… items inside a paragraph (the lead-in ends with 。 or ；).
+ENUM_ITEM = re.compile(rf"(?:(?<=^)|(?<=[。；;]))([{_CN[:-1]}]是)")
+
+
+def clause_marker(line: str) -> tuple[str, str] | None:
+    """(kind, label) of the clause number a line starts with, the label in one spelling (（二）, 6.)."""
+    for kind, pattern in CLAUSE_MARKERS:
+        match = pattern.match(line)
+        if match:
+            label = match.group(0).strip().replace("(", "（").replace(")", "）").replace("．", ".")
+            return kind, re.sub(r"\s+", "", label)
+    return None
+
+
+def starts_clause(line: str) -> bool:
+    """Whether a line begins a numbered clause or a 一是… item (so it never continues the line before)."""
+    return clause_marker(line) is not None or bool(ENUM_ITEM.match(line))
+
+
+def clause_tail(clause: str, title: str) -> str:
+    """The clause path without its document title (e.g. 六、… › （二十六）)."""
+    tail = clause[len(title) :] if clause.startswith(title) else clause
+    return tail.removeprefix(PATH_SEP)
+
+
+def clause_label(clause: str, title: str) -> str:
+    """The clause's own number, e.g. （二十六） or 第三条; an arabic item keeps its parent: （二）6."""
+    segments = [s.strip() for s in clause_tail(clause, title).split(PATH_SEP) if s.strip()]
+    if not segments:
+        return ""
+    labels = [found[1] if (found := clause_marker(s)) else "" for s in segments]
+    last = labels[-1] or segments[-1][:12]
+    if labels[-1][:1].isdigit() and len(labels) > 1 and labels[-2]:
+        return labels[-2] + last
+    return last
