@@ -1,20 +1,17 @@
 """`ipbot ask` in LLM mode and with --session, and `ipbot chat`, invoked as a user would."""
 
 import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.cli_runner import Result, run_cli
 from tests.fakes.openai_server import FakeOpenAIServer
 
 pytestmark = pytest.mark.integration
 
-IPBOT = str(Path(sys.executable).parent / "ipbot")
 QUESTION = "杨浦区知识产权质押贷款贴息比例是多少？"
 TARGET = "杨浦区商标有效注册量的目标是多少？"
 TRUE_CLAIM = "杨浦区对符合条件的企业给予贷款利率50%的贴息[1]。"
@@ -28,15 +25,10 @@ def server() -> Iterator[FakeOpenAIServer]:
         yield running
 
 
-def run(
-    data_dir: Path, *args: str, stdin: str | None = None, llm: str = "", **env: str
-) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("LLM_", "CHROMA_", "IPBOT_"))}
-    clean["IPBOT_DATA_DIR"] = str(data_dir)
+def run(data_dir: Path, *args: str, stdin: str | None = None, llm: str = "", **env: str) -> Result:
     if llm:
-        clean.update(LLM_BASE_URL=llm, LLM_MODEL="fake-model", LLM_API_KEY="test-key", LLM_TIMEOUT_S="1")
-    clean.update(env)
-    return subprocess.run([IPBOT, *args], input=stdin, capture_output=True, text=True, env=clean, timeout=300)
+        env.update(LLM_BASE_URL=llm, LLM_MODEL="fake-model", LLM_API_KEY="test-key", LLM_TIMEOUT_S="1")
+    return run_cli(data_dir, args, stdin=stdin, env=env)
 
 
 def jsonl(*questions: str) -> str:

@@ -8,17 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED
+from tests.cli_runner import OWN_PREFIXES, Result, run_cli
 
 pytestmark = pytest.mark.integration
 
-IPBOT = str(Path(sys.executable).parent / "ipbot")
 
-
-def run(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LLM_", "CHROMA_", "IPBOT_"))}
-    env["IPBOT_DATA_DIR"] = str(data_dir)
-    return subprocess.run([IPBOT, *args], input=stdin, capture_output=True, text=True, env=env, timeout=300)
+def run(data_dir: Path, *args: str, stdin: str | None = None) -> Result:
+    return run_cli(data_dir, args, stdin=stdin)
 
 
 def test_search_json_contract(built_data_dir):
@@ -116,10 +112,33 @@ def test_asking_before_any_ingest_says_what_to_do(tmp_path):
     assert out.returncode == 1 and "ipbot ingest" in out.stderr
 
 
-def test_eval_prints_the_metrics(built_data_dir):
-    out = run(built_data_dir, "eval", "--json", str(SHARED / "eval" / "dev.jsonl"))
+def test_eval_prints_the_metrics(built_data_dir, tmp_path):
+    """A two-question set through the command (the whole dev set is evaluated once, by test_eval_dev)."""
+    rows = [
+        {"id": "a", "question": "徐汇区的PCT专利申请量是多少？", "gold": [{"doc": "004", "span": "PCT专利申请量297件"}],
+         "facts": ["297"]},
+        {"id": "b", "question": "深圳市知识产权质押融资的贴息比例是多少？", "answerable": False},
+    ]  # fmt: skip
+    questions = tmp_path / "two.jsonl"
+    questions.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    out = run(built_data_dir, "eval", "--json", str(questions))
     assert out.returncode == 0, out.stderr
-    metrics = json.loads(out.stdout)["metrics"]
-    for name in ("hit@1", "hit@3", "hit@5", "mrr", "citation_hit", "fact_recall", "refusal_accuracy"):
-        assert 0.0 <= metrics[name] <= 1.0
-    assert metrics["unsupported_number_answers"] == 0
+    body = json.loads(out.stdout)
+    assert [q["id"] for q in body["questions"]] == ["a", "b"]
+    metrics = body["metrics"]
+    assert metrics["answerable"] == 1 and metrics["unanswerable"] == 1
+    assert metrics["hit@1"] == metrics["fact_recall"] == metrics["refusal_accuracy"] == 1.0
+
+
+def test_the_installed_command_answers_without_importing_the_llm_stack(built_data_dir):
+    """`PYTHONPROFILEIMPORTTIME=1 ipbot ask …` with no LLM_BASE_URL lists neither openai nor langchain."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(OWN_PREFIXES)}
+    env.update(IPBOT_DATA_DIR=str(built_data_dir), PYTHONPROFILEIMPORTTIME="1")
+    ipbot = Path(sys.executable).parent / "ipbot"
+    out = subprocess.run(
+        [str(ipbot), "ask", "杨浦区贴息比例是多少？"], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert out.returncode == 0 and "50%" in out.stdout
+    imported = {line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines() if "import time:" in line}
+    assert "bot.assistant" in imported
+    assert not {m for m in imported if m.split(".")[0] in ("openai", "langchain_openai", "langchain_core")}

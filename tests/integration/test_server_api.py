@@ -51,6 +51,19 @@ def test_chat_refusal_is_an_answer_not_an_error(http):
     assert body["refused"] is True and body["citations"] == []
 
 
+def test_a_refusal_reports_one_reason_on_chat_the_stream_and_metrics(built_data_dir):
+    settings = ServiceSettings(bot=Settings(data_dir=built_data_dir), rate_per_ip=0, rate_per_user=0)
+    question = {"question": "劳动合同到期不续签有没有经济补偿？"}
+    with LiveServer(create_app(settings)) as live, live.client() as http:
+        chat = http.post("/api/chat", json=question).json()
+        final = parse_sse(http.post("/api/chat/stream", json=question).text)[-1]
+        metrics = http.get("/metrics").text
+    assert chat["refused"] is True and chat["reason"] == "weak_evidence"
+    assert final == ("final", {**final[1], "reason": chat["reason"]})
+    for channel in ("api", "stream"):
+        assert f'ipbot_refusals_total{{channel="{channel}",reason="weak_evidence"}} 1' in metrics
+
+
 def parse_sse(text):
     events = []
     for block in text.strip().split("\n\n"):
