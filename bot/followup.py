@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from core.errors import ModelFailure
-from core.places import CITY, strip_places
+from core.places import CITY, short_name, strip_places
 from core.records import RefusalReason
 
 from .query import QueryInfo, analyse
@@ -100,7 +100,7 @@ def swap_region(question: str, places: Sequence[str]) -> str:
     old = analyse(question).districts
     if old:
         for district in old:
-            short = district.removesuffix("新区").removesuffix("区")
+            short = short_name(district)
             question = re.sub(rf"{district}|{short}(?!新区|区)", new, question)
         return question
     if re.search(r"上海市|上海|全市|本市", question):
