@@ -9,6 +9,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -169,17 +170,62 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+_EVAL_COLUMNS = (
+    ("hit@1", "hit@1"),
+    ("hit@5", "hit@5"),
+    ("mrr", "MRR"),
+    ("citation_hit", "cite"),
+    ("fact_recall", "facts"),
+    ("facts_first_80", "first80"),
+    ("false_refusal_rate", "falseRef"),
+    ("refusal_accuracy", "oosRef"),
+    ("unsupported_number_answers", "unsup"),
+    ("median_answer_chars", "medLen"),
+    ("answerable", "n+"),
+    ("unanswerable", "n-"),
+)
+
+
+def _eval_settings(settings: Settings, docs: list[str], progress: Any) -> Settings:
+    """A data directory of its own holding the bundled corpus plus `docs` (kept for the next run)."""
+    from dataclasses import replace
+    from hashlib import sha1
+
+    from app.wiring import open_index
+    from ingest.pipeline import ingest
+
+    paths = [settings.corpus_dir, *(Path(d).resolve() for d in docs)]
+    key = sha1("\n".join(sorted(str(p) for p in paths)).encode()).hexdigest()[:12]
+    own = replace(settings, data_dir=settings.data_dir / "eval-index" / key)
+    index = open_index(own)
+    try:
+        ingest(paths, index=index, progress=progress)
+    finally:
+        index.close()
+    return own
+
+
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from quality.evaluate import evaluate, load_set
 
-    items = load_set(Path(args.set))
+    sets = [(Path(name).stem, load_set(Path(name))) for name in args.sets]  # a bad set fails before any work
+    if args.docs:
+        settings = _eval_settings(settings, args.docs, _bar)
     assistant = _assistant(settings)
-    report = evaluate(items, search=lambda q: assistant.search(q, 10), answer=assistant.answer)
+    reports = [(name, evaluate(items, search=lambda q: assistant.search(q, 10), answer=assistant.answer))
+               for name, items in sets]  # fmt: skip
     if args.json:
-        _print_json({"metrics": report.metrics, "questions": report.rows})
-    else:
-        for name, value in report.metrics.items():
-            print(f"{name:28s} {value}")
+        rows = [
+            {"set": n, "metrics": r.metrics, "personas": r.personas, "questions": [asdict(q) for q in r.rows]}
+            for n, r in reports
+        ]
+        _print_json(rows)
+        return 0
+    print(f"{'set / persona':28s}" + "".join(f"{label:>9s}" for _, label in _EVAL_COLUMNS))
+    for name, report in reports:
+        for label, metrics in (("", report.metrics), *report.personas.items()):
+            print(f"{(name + ' / ' + label) if label else name:28s}"
+                  + "".join(f"{metrics[key]:>9}" for key, _ in _EVAL_COLUMNS))  # fmt: skip
     return 0
 
 
@@ -234,8 +280,14 @@ def parser() -> argparse.ArgumentParser:
     chat.add_argument("--quick", action="store_true", help="志愿者速答：一两句话加出处")
     chat.add_argument("--json", action="store_true", help="每个回答输出一行 JSON")
     chat.set_defaults(func=cmd_chat)
-    ev = sub.add_parser("eval", help="在题集上评测")
-    ev.add_argument("set")
+    ev = sub.add_parser("eval", help="在题集上评测（可多个题集；按提问人群分列）")
+    ev.add_argument("sets", nargs="+", metavar="SET")
+    ev.add_argument(
+        "--docs",
+        action="append",
+        metavar="PATH",
+        help="另建评测索引：自带政策文件加这些文件或文件夹（可重复）",
+    )
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(func=cmd_eval)
     cal = sub.add_parser("calibrate", help="在题集上校准拒答阈值")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from core.errors import InputError
@@ -28,6 +28,7 @@ class Item:
     all_spans: bool
     facts: tuple[str, ...]
     category: str = ""
+    persona: str = ""
 
 
 def load_set(path: Path) -> list[Item]:
@@ -51,6 +52,7 @@ def load_set(path: Path) -> list[Item]:
                     all_spans=row.get("gold_mode", "any") == "all",
                     facts=tuple(str(f) for f in row.get("facts", [])),
                     category=str(row.get("category", "")),
+                    persona=str(row.get("persona", "")),
                 )
             )
         except (ValueError, KeyError, TypeError) as exc:
@@ -95,10 +97,60 @@ def unsupported_figures(answer: Answer) -> list[str]:
     return [f for f in extract_figures(answer.answer) if not figure_in(f, support)]
 
 
+FIRST_CHARS = 80  # an answer should state its facts before this many characters
+
+
+@dataclass(frozen=True)
+class Row:
+    """One question's outcome."""
+
+    id: str
+    persona: str
+    answerable: bool
+    refused: bool
+    reason: str
+    unsupported: tuple[str, ...]
+    rank: int | None = None
+    cited: bool = False
+    facts_ok: bool | None = None
+    facts_first: bool | None = None
+    chars: int = 0
+
+
 @dataclass
 class Report:
-    rows: list[dict[str, object]] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
     metrics: dict[str, float] = field(default_factory=dict)
+    personas: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+def _share(values: Sequence[bool]) -> float:
+    return round(sum(values) / len(values), 4) if values else 0.0
+
+
+def metrics_of(rows: Sequence[Row]) -> dict[str, float]:
+    """The metrics of eval/README.md, plus false refusals, facts stated first and answer length."""
+    answerable = [r for r in rows if r.answerable]
+    unanswerable = [r for r in rows if not r.answerable]
+    ranks = [r.rank for r in answerable]
+    with_facts = [r for r in answerable if r.facts_ok is not None]
+    lengths = sorted(r.chars for r in answerable if not r.refused)
+    return {
+        "hit@1": _share([r is not None and r <= 1 for r in ranks]),
+        "hit@3": _share([r is not None and r <= 3 for r in ranks]),
+        "hit@5": _share([r is not None and r <= 5 for r in ranks]),
+        "mrr": round(sum(1 / r for r in ranks if r) / len(ranks), 4) if ranks else 0.0,
+        "citation_hit": _share([r.cited for r in answerable]),
+        "fact_recall": _share([bool(r.facts_ok) for r in with_facts]),
+        "facts_first_80": _share([bool(r.facts_first) for r in with_facts]),
+        "false_refusal_rate": _share([r.refused for r in answerable]),
+        "false_refusals": sum(r.refused for r in answerable),
+        "refusal_accuracy": _share([r.refused for r in unanswerable]),
+        "unsupported_number_answers": sum(bool(r.unsupported) for r in rows),
+        "median_answer_chars": lengths[len(lengths) // 2] if lengths else 0,
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+    }
 
 
 def evaluate(
@@ -107,45 +159,31 @@ def evaluate(
     search: Callable[[str], Sequence[Hit]],
     answer: Callable[[str], Answer],
 ) -> Report:
-    """Run every question through search and answer; aggregate the metrics of eval/README.md."""
+    """Run every question through search and answer; aggregate the metrics, overall and per persona."""
     report = Report()
-    ranks: list[int | None] = []
-    cited: list[bool] = []
-    recalled: list[bool] = []
-    refusals: list[bool] = []
-    false_refusals = unsupported = 0
     for item in items:
         result = answer(item.question)
-        bad = unsupported_figures(result)
-        unsupported += bool(bad)
-        row: dict[str, object] = {"id": item.id, "refused": result.refused, "unsupported": bad}
+        row = Row(
+            id=item.id,
+            persona=item.persona,
+            answerable=item.answerable,
+            refused=result.refused,
+            reason=result.reason.value if result.reason else "",
+            unsupported=tuple(unsupported_figures(result)),
+            chars=len(result.answer),
+        )
         if item.answerable:
-            rank = first_relevant(item, search(item.question))
-            ranks.append(rank)
-            cited.append(not result.refused and citation_hit(item, result.citations))
-            if item.facts:
-                answer_text = normalize(result.answer)
-                recalled.append(not result.refused and all(normalize(f) in answer_text for f in item.facts))
-            false_refusals += result.refused
-            row.update(rank=rank, citation_hit=cited[-1], facts_ok=recalled[-1] if item.facts else None)
-        else:
-            refusals.append(result.refused)
+            text, first = normalize(result.answer), normalize(result.answer[:FIRST_CHARS])
+            stated = [normalize(f) for f in item.facts]
+            row = replace(
+                row,
+                rank=first_relevant(item, search(item.question)),
+                cited=not result.refused and citation_hit(item, result.citations),
+                facts_ok=not result.refused and all(f in text for f in stated) if item.facts else None,
+                facts_first=not result.refused and all(f in first for f in stated) if item.facts else None,
+            )
         report.rows.append(row)
-
-    def share(values: Sequence[bool]) -> float:
-        return round(sum(values) / len(values), 4) if values else 0.0
-
-    report.metrics = {
-        "hit@1": share([r is not None and r <= 1 for r in ranks]),
-        "hit@3": share([r is not None and r <= 3 for r in ranks]),
-        "hit@5": share([r is not None and r <= 5 for r in ranks]),
-        "mrr": round(sum(1 / r for r in ranks if r) / len(ranks), 4) if ranks else 0.0,
-        "citation_hit": share(cited),
-        "fact_recall": share(recalled),
-        "refusal_accuracy": share(refusals),
-        "false_refusals": false_refusals,
-        "unsupported_number_answers": unsupported,
-        "answerable": len(ranks),
-        "unanswerable": len(refusals),
-    }
+    report.metrics = metrics_of(report.rows)
+    for persona in sorted({r.persona for r in report.rows} - {""}):
+        report.personas[persona] = metrics_of([r for r in report.rows if r.persona == persona])
     return report
