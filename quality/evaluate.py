@@ -11,6 +11,7 @@ from core.errors import InputError
 from core.figures import extract_figures, figure_in
 from core.records import Answer, Citation, Hit
 from core.text import normalize
+from ingest.load import doc_id_for
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,9 @@ def load_set(path: Path) -> list[Item]:
 
 
 def _matches(gold: Gold, doc_id: str, text: str) -> bool:
-    return doc_id.startswith(gold.doc) and normalize(gold.span) in normalize(text)
+    """The gold's document (named by its file's prefix or stem, as ingest names ids) and its span."""
+    same_doc = doc_id.startswith(gold.doc) or doc_id.startswith(doc_id_for(Path(gold.doc)))
+    return same_doc and normalize(gold.span) in normalize(text)
 
 
 def _hit_text(hit: Hit) -> str:

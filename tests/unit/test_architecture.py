@@ -31,7 +31,7 @@ ALLOWED = {
     "vectorstore": {"core"},
     "ingest": {"core", "vectorstore"},
     "bot": {"core", "vectorstore"},
-    "quality": {"core", "bot"},
+    "quality": {"core", "vectorstore", "ingest", "bot"},
     "app": {"core", "vectorstore", "bot"},
     "service": {"core", "vectorstore", "ingest", "bot", "app"},
     "cli": {"core", "vectorstore", "ingest", "bot", "app", "quality", "service"},
