@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from core.figures import DATE, DOC_NUMBER, DURATION, FULL_DATE, MONEY, PERIOD
+from core.numerals import arabic
 from core.places import PLACE_WORDS
 from core.records import Hit, Intent
 from core.text import normalize, sentences
@@ -65,8 +66,8 @@ def figure_rank(sentence: str, info: QueryInfo) -> float:
 
 
 def states_figure(sentence: str, info: QueryInfo) -> bool:
-    """Does the sentence state the kind of figure the question asks for?"""
-    text = normalize(sentence)
+    """Does the sentence state the kind of figure the question asks for (五倍 as well as 5倍)?"""
+    text = arabic(normalize(sentence))
     if info.intent == Intent.DOCNUM:
         return bool(DOC_NUMBER.search(text))
     if info.intent == Intent.DATE:

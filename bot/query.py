@@ -8,20 +8,22 @@ from dataclasses import dataclass
 
 from core.errors import InputError
 from core.figures import DOC_NUMBER
-from core.places import CITY, DISTRICTS, SHORT_NAMES, districts_in, names_city, outside_place
+from core.numerals import ARTICLE_REF, articles_in
+from core.places import CITY, DISTRICTS, SHORT_NAMES, districts_in, names_city, outside_place, places_in
 from core.records import FIGURE_INTENTS, Intent
+from core.text import to_simplified
 
 _PERIOD = re.compile(r"有效期|期限|执行期|实施期|哪几年|几年到几年|起止")
 _DATE = re.compile(r"哪天|哪一天|什么时候|何时|哪年|哪一年|几月|几号|日期|什么时间|印发时间|发布时间|截止")
 _DURATION = re.compile(r"多久|多长时间|多长|频率|周期|几年一次|多少年")
 _DOCNUM = re.compile(r"文号|发文字号|字号")
 _WHO = re.compile(
-    r"哪些部门|哪个部门|什么部门|哪些单位|哪个单位|哪家单位|责任单位|牵头|负责部门|由谁|谁负责|哪些机构"
+    r"哪(?:些|个|几个|几家|家)(?:部门|单位|机构)|什么部门|责任单位|牵头|负责部门|由谁|谁负责|谁来|谁决定|主送"
 )
 _QUANTITY = re.compile(
-    r"多少|几[个家件项起次人名所批类种条站天年月万亿]|几成|比例|比重|占比|百分之|额度|金额|上限|最高|规模"
+    r"多少|几[个家件项起次人名所批类种条站天年月万亿倍]|几成|比例|比重|占比|百分之|额度|金额|上限|最高|规模"
 )
-_MEASURE = re.compile(r"(?:多少|几)\s*([个家件项起次人名所批类种条站天]|万件|亿元?|万元?|元)")
+_MEASURE = re.compile(r"(?:多少|几)\s*([个家件项起次人名所批类种条站天倍]|万件|亿元?|万元?|元)")
 _RATIO = re.compile(r"比例|比重|占比|百分之|百分比|几成|增幅|增长率")
 _MONEY = re.compile(r"资助|补贴|补助|奖励|奖补|贴息|贴费|费用|多少钱|金额|额度|元|融资额|贷款额|资金")
 _INJECTION = re.compile(
@@ -38,7 +40,8 @@ _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|万|亿|元|件|家|个|项)?")
 class QueryInfo:
     """The parts of a question that steer retrieval, refusal and composition."""
 
-    text: str
+    text: str  # as asked
+    read: str  # as retrieval reads it (see reading())
     districts: tuple[str, ...] = ()
     city: bool = False
     outside: str = ""
@@ -47,6 +50,7 @@ class QueryInfo:
     money: bool = False
     injection: bool = False
     exact: tuple[str, ...] = ()
+    places: tuple[tuple[str, str], ...] = ()  # (place, district) read off a town, street or landmark
 
     @property
     def wants_figure(self) -> bool:
@@ -82,17 +86,27 @@ def _intent(text: str) -> Intent:
     return Intent.QUANTITY if _QUANTITY.search(text) else Intent.GENERAL
 
 
+def reading(question: str) -> str:
+    """The question as retrieval reads it: NFKC, simplified characters, articles also as the law writes
+    them (“11条” → 第十一条)."""
+    text = to_simplified(unicodedata.normalize("NFKC", question)).strip()
+    missing = [a for a in articles_in(text) if a not in text]
+    return f"{text} {' '.join(missing)}" if missing else text
+
+
 def analyse(question: str) -> QueryInfo:
     """Read the question once; every later stage takes this record instead of re-parsing."""
-    text = unicodedata.normalize("NFKC", question).strip()
+    text = reading(question)
     intent = _intent(text)
     measure = _MEASURE.search(text)
     numbers = [m for m in DOC_NUMBER.finditer(text) if m["prefix"]]
-    exact = [m.group(0) for m in numbers]
-    exact += [re.sub(r"\s+", "", m.group(0)) for m in _FIGURE.finditer(DOC_NUMBER.sub("", text))]
+    exact = [m.group(0) for m in numbers] + list(articles_in(text))
+    plain = ARTICLE_REF.sub("", DOC_NUMBER.sub("", text))
+    exact += [re.sub(r"\s+", "", m.group(0)) for m in _FIGURE.finditer(plain)]
     districts = districts_in(text)
     return QueryInfo(
         text=question.strip(),
+        read=text,
         districts=districts,
         city=names_city(text) and not districts,
         outside=outside_place(text),
@@ -101,6 +115,7 @@ def analyse(question: str) -> QueryInfo:
         money=bool(_MONEY.search(text)) and intent == Intent.QUANTITY,
         injection=bool(_INJECTION.search(text)),
         exact=tuple(dict.fromkeys(exact)),
+        places=places_in(text),
     )
 
 

@@ -87,7 +87,7 @@ class HybridRetriever:
         """The question's content terms weighted by their rarity in the index."""
         keyword = self._index.keyword()
         n = len(keyword.ids)
-        tokens = self._index.tokenizer.tokens(strip_places(info.text))
+        tokens = self._index.tokenizer.tokens(strip_places(info.read))
         return content_terms(tokens, lambda t: idf(keyword.df(t), n))
 
     def search(self, info: QueryInfo, k: int, terms: Sequence[Term] | None = None) -> list[Hit]:
@@ -95,14 +95,14 @@ class HybridRetriever:
         chunks = self._index.chunks()
         if not chunks:
             return []
-        vector = self._index.embedder.query(info.text)
+        vector = self._index.embedder.query(info.read)
         dense = {
             cid: cos
             for cid, cos in self._index.vectors.query(vector, self._weights.candidates)
             if cid in chunks
         }
         keyword = self._index.keyword()
-        raw = keyword.scores(self._index.tokenizer.tokens(info.text))
+        raw = keyword.scores(self._index.tokenizer.tokens(info.read))
         order = raw.argsort()[::-1][: self._weights.candidates]
         bm25 = {keyword.ids[i]: float(raw[i]) for i in order if raw[i] > 0}
         candidates = set(dense) | set(bm25)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .numerals import arabic
+
 # 文号: issuer code, bracketed year, serial (杨府发〔2024〕4号, 沪知局〔2023〕第12号).
 DOC_NUMBER = re.compile(
     r"(?P<prefix>[\u4e00-\u9fff]{0,10})\s*[〔\[【(（〖]\s*(?P<year>(?:19|20)\d{2})\s*[〕\]】)）〗]"
@@ -57,8 +59,9 @@ def doc_number_text(match: re.Match[str]) -> str:
 
 
 def normalise(text: str) -> str:
-    """Text as figures are compared: NFKC, no whitespace or thousands separators, one spelling of ranges."""
-    text = unicodedata.normalize("NFKC", _THOUSANDS.sub("", text))
+    """Text as figures are compared: NFKC, Arabic numerals, one spelling of ranges and units, no whitespace
+    or thousands separators."""
+    text = arabic(unicodedata.normalize("NFKC", _THOUSANDS.sub("", text)))
     text = _RANGE_DASH.sub("-", _WHITESPACE.sub(_squeeze, text))
     return _YEAR_END.sub("底", _YEAR_RANGE.sub("-", text))
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from functools import cache
+from pathlib import Path
 
 DISTRICTS = (
     "黄浦区", "徐汇区", "长宁区", "静安区", "普陀区", "虹口区", "杨浦区", "闵行区",
@@ -37,15 +39,51 @@ _CITY_WORDS = re.compile(r"上海|全市|本市|市级")
 PLACE_WORDS = frozenset({"上海", "上海市", "全市", "本市", "市级", "区", "市", *DISTRICTS, *SHORT_NAMES})
 
 
+GAZETTEER = Path(__file__).resolve().parent / "data" / "shanghai_places.txt"
+
+
+@cache
+def gazetteer() -> dict[str, str]:
+    """Place name → district, from the shipped gazetteer (街道, 镇, areas and landmarks of each district)."""
+    places: dict[str, str] = {}
+    for line in GAZETTEER.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        district, _, names = line.partition(":")
+        if district.strip() not in DISTRICTS:
+            raise ValueError(f"{GAZETTEER}: {district!r} is not one of Shanghai's districts")
+        places.update((name, district.strip()) for name in names.split())
+    return places
+
+
+@cache
+def _place_pattern() -> re.Pattern[str]:
+    return re.compile("|".join(map(re.escape, sorted(gazetteer(), key=len, reverse=True))))
+
+
+def places_in(text: str) -> tuple[tuple[str, str], ...]:
+    """(place, district) for each gazetteer place the text names (顾村 → 宝山区), longest match first."""
+    return tuple(
+        dict.fromkeys((m.group(0), gazetteer()[m.group(0)]) for m in _place_pattern().finditer(text))
+    )
+
+
+def _without_places(text: str) -> str:
+    """The text with gazetteer places blanked, so 宝山路 (in 静安区) does not name 宝山区."""
+    return _place_pattern().sub(" ", text)
+
+
 def districts_in(text: str) -> tuple[str, ...]:
-    """The districts a text names (full or short name), in the order of SHORT_NAMES."""
+    """The districts a text names (full or short name, or through a place such as 五角场)."""
     found: list[str] = []
+    text_only = _without_places(text)
     for short, full in SHORT_NAMES.items():
-        for match in re.finditer(short, text):
-            if _NOT_DISTRICT.get(short) == text[match.end() : match.end() + 1]:
+        for match in re.finditer(short, text_only):
+            if _NOT_DISTRICT.get(short) == text_only[match.end() : match.end() + 1]:
                 continue
             if full not in found:
                 found.append(full)
+    found.extend(d for _, d in places_in(text) if d not in found)
     return tuple(found)
 
 
@@ -81,5 +119,5 @@ _PLACE_NAMES = re.compile(
 
 def strip_places(text: str) -> str:
     """The text without place names, so 宝山区 does not count as a topic word (nor 山区 inside it)."""
-    text = _PLACE_NAMES.sub(" ", unicodedata.normalize("NFKC", text))
+    text = _PLACE_NAMES.sub(" ", _without_places(unicodedata.normalize("NFKC", text)))
     return re.sub(r"(?<= )[市区县省](?=\W|$)", " ", text)

@@ -11,6 +11,13 @@ _UNIFY = str.maketrans("〔〕【】—–", "[][]--")
 _NOT_COMPARED = re.compile(r"[\s\"'“”‘’「」]")
 
 
+def to_simplified(text: str) -> str:
+    """Traditional characters as simplified ones (楊浦區 → 杨浦区), for matching; quotes keep the source."""
+    import zhconv  # a 0.3 s dictionary load, paid by the first question only
+
+    return str(zhconv.convert(text, "zh-cn"))
+
+
 def normalize(text: str) -> str:
     """Form for matching only (never for quoting): NFKC, unified quotes and brackets, no whitespace."""
     text = unicodedata.normalize("NFKC", text).translate(_UNIFY)

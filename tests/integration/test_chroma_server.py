@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_cli import IPBOT
+IPBOT = str(Path(sys.executable).parent / "ipbot")
 
 pytestmark = pytest.mark.integration
 

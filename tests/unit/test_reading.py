@@ -1,0 +1,77 @@
+"""Questions read the way people write them: places for districts, traditional characters, numerals."""
+
+import pytest
+
+from bot.query import analyse
+from core.figures import figure_in
+from core.numerals import arabic, articles_in
+from core.places import districts_in, gazetteer, places_in, strip_places
+
+
+@pytest.mark.parametrize(
+    ("question", "district"),
+    [
+        ("顾村这边做研发的小公司", "宝山区"),
+        ("我们在五角场附近", "杨浦区"),
+        ("张江的生物医药企业", "浦东新区"),
+        ("漕河泾开发区有服务站吗", "徐汇区"),
+        ("九亭这边的商标指导站", "松江区"),
+    ],
+)
+def test_a_town_street_or_landmark_names_its_district(question, district):
+    assert analyse(question).districts == (district,)
+    assert analyse(question).places[0][1] == district
+
+
+def test_a_street_named_after_a_district_is_in_its_own_district():
+    assert districts_in("宝山路附近的企业") == ("静安区",)  # 宝山路 is in 静安区
+
+
+def test_place_names_are_not_topic_words():
+    assert "顾村" not in strip_places("顾村的专利资助")
+    assert "专利资助" in strip_places("顾村的专利资助")
+
+
+def test_every_gazetteer_place_belongs_to_one_of_the_sixteen_districts():
+    assert len(set(gazetteer().values())) == 16
+    assert places_in("松江大学城和江湾体育场") == (("大学城", "松江区"), ("江湾体育场", "杨浦区"))
+
+
+def test_traditional_characters_are_read_as_simplified_and_the_question_kept_as_asked():
+    info = analyse("楊浦區 公益訴訟 知識產權")
+    assert info.districts == ("杨浦区",) and "公益诉讼" in info.read
+    assert info.text == "楊浦區 公益訴訟 知識產權"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("处违法所得五倍以下的罚款", "处违法所得5倍以下的罚款"),
+        ("三万元以上五百万元以下", "3万元以上500万元以下"),
+        ("十五日内", "15日内"),
+        ("百分之五十", "50%"),
+        ("一些企业统一管理十分重要", "一些企业统一管理十分重要"),
+        ("融资总额再提一次", "融资总额再提一次"),
+    ],
+)
+def test_numerals_before_a_unit_read_as_figures(text, expected):
+    assert arabic(text) == expected
+
+
+def test_a_figure_matches_whichever_way_it_is_written():
+    assert figure_in("5倍", "可以处违法所得五倍以下的罚款")
+    assert figure_in("15天", "应当在十五日内提出")
+    assert figure_in("第11条", "依照本法第十一条的规定")
+    assert not figure_in("6倍", "可以处违法所得五倍以下的罚款")
+
+
+@pytest.mark.parametrize("question", ["专利法第11条讲什么", "专利法11条", "专利法第十一条讲什么"])
+def test_article_numbers_are_found_however_written(question):
+    assert articles_in(question) == ("第十一条",)
+    info = analyse(question)
+    assert "第十一条" in info.read and "第十一条" in info.exact and "11" not in info.exact
+
+
+@pytest.mark.parametrize("question", ["哪几家单位负责？", "责任单位是哪几个部门？"])
+def test_which_units_asks_who_not_how_many(question):
+    assert analyse(question).intent == "who"
