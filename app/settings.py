@@ -59,6 +59,7 @@ class Settings:
     llm_model: str = ""
     llm_timeout_s: float = 8.0
     session_turns: int = 5
+    session_idle_days: int = 30  # IPBOT_SESSION_IDLE_DAYS: conversations idle longer are deleted
     calibration_file: Path | None = None  # IPBOT_CALIBRATION_FILE; see calibration_path
 
     @property
@@ -88,6 +89,7 @@ class Settings:
             llm_model=env.get("LLM_MODEL", "").strip(),
             llm_timeout_s=env_seconds(env, "LLM_TIMEOUT_S", 8.0),
             session_turns=env_int(env, "IPBOT_SESSION_TURNS", 5),
+            session_idle_days=env_int(env, "IPBOT_SESSION_IDLE_DAYS", 30, low=1),
             calibration_file=Path(raw) if (raw := env.get("IPBOT_CALIBRATION_FILE", "").strip()) else None,
         )
         settings.check()

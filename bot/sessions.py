@@ -33,6 +33,9 @@ CREATE TABLE IF NOT EXISTS session_turns (
     PRIMARY KEY (session_id, seq)
 )
 """
+# Added with session expiry; created on existing files too, so pruning reads only old turns.
+_AGE_INDEX = "CREATE INDEX IF NOT EXISTS session_turns_by_age ON session_turns (created_at)"
+DAY_S = 24 * 3600
 
 
 def check_session_id(session_id: str) -> str:
@@ -95,6 +98,17 @@ class SessionStore:
             )
             db.execute("COMMIT")
 
+    def prune(self, idle_s: float, *, now: float | None = None) -> int:
+        """Delete sessions whose last turn is older than `idle_s` seconds; the number of turns deleted."""
+        cutoff = (time.time() if now is None else now) - idle_s
+        with self._connect() as db:
+            cursor = db.execute(
+                "DELETE FROM session_turns WHERE created_at < ? AND session_id NOT IN"
+                " (SELECT session_id FROM session_turns WHERE created_at >= ?)",
+                (cutoff, cutoff),
+            )
+            return cursor.rowcount
+
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         """A short-lived connection (autocommit; transactions are explicit)."""
@@ -104,5 +118,6 @@ class SessionStore:
             if not self._ready:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute(_SCHEMA)
+                db.execute(_AGE_INDEX)
                 self._ready = True
             yield db

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 from functools import partial
 from typing import Protocol
@@ -10,10 +11,14 @@ import anyio
 import anyio.to_thread
 
 from bot.assistant import check_question
+from core.errors import InputError
 from core.records import Answer, FinalEvent, StreamEvent
 
 from .gate import IndexGate
 from .metrics import Metrics
+
+# JSON may carry "\ud800": a lone UTF-16 surrogate, which no UTF-8 writer (SQLite, the response) accepts.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class AnswerSource(Protocol):
@@ -47,8 +52,11 @@ class Answerer:
         self._metrics = metrics
 
     def check(self, question: str) -> str:
-        """The question stripped, or InputError when it is empty or longer than the service allows."""
-        return check_question(question, self._max_chars)
+        """The question stripped, or InputError when it is empty, too long or not valid Unicode text."""
+        text = check_question(question, self._max_chars)
+        if _SURROGATE.search(text):
+            raise InputError("问题含有无效字符（孤立的 UTF-16 代理项，如 \\ud800）：请删除乱码后重新提问")
+        return text
 
     def _answer_now(self, question: str, quick: bool, region: str | None, session_id: str | None) -> Answer:
         with self._gate.reading():

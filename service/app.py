@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
@@ -12,6 +13,7 @@ import httpx
 from fastapi import FastAPI
 
 from app.wiring import build_assistant, open_index
+from bot.sessions import DAY_S, SessionStore
 from vectorstore.index import Index
 
 from .answers import Answerer, AnswerSource
@@ -35,6 +37,20 @@ log = logging.getLogger(__name__)
 BODY_BYTES = 64 * 1024  # chat questions and WeChat pushes alike
 WECHAT_HTTP_TIMEOUT_S = 5.0
 STATE_FILE = "state.sqlite"
+SESSION_PRUNE_EVERY_S = 3600.0
+
+
+async def _prune_sessions(sessions: SessionStore, idle_s: float, metrics: Metrics) -> None:
+    """Delete idle conversations now and then every hour (a start-up hook; cancelled at shutdown)."""
+    while True:
+        try:
+            deleted = await anyio.to_thread.run_sync(sessions.prune, idle_s)
+            metrics.sessions_pruned.inc(amount=deleted)
+            if deleted:
+                log.info("deleted %d conversation turns idle over %.0f days", deleted, idle_s / DAY_S)
+        except Exception:
+            log.exception("pruning idle conversations failed")
+        await asyncio.sleep(SESSION_PRUNE_EVERY_S)
 
 
 def _webhooks(
@@ -49,7 +65,7 @@ def _webhooks(
     configured = [(channel, account) for channel, account in accounts if account is not None]
     if not configured:
         return {}
-    store = MessageStore(settings.bot.data_dir / STATE_FILE, clock=clock)
+    store = MessageStore(settings.bot.data_dir / STATE_FILE, clock=clock, lease_s=settings.wechat_lease_s)
     user_limit = RateLimiter(settings.rate_per_user)
     return {
         channel: Webhook(
@@ -121,9 +137,17 @@ def create_app(
         _announce(settings, webhooks)
         # Load the embedding model now, so the first WeChat question fits in the passive-reply window.
         await anyio.to_thread.run_sync(index.embedder.query, "知识产权")
+        # The outbox sweeps take over answers and sends a crashed process left behind.
+        sessions = SessionStore(settings.bot.data_dir / STATE_FILE)
+        idle_s = settings.bot.session_idle_days * DAY_S
+        upkeep = [asyncio.create_task(w.outbox.run()) for w in webhooks.values()]
+        upkeep.append(asyncio.create_task(_prune_sessions(sessions, idle_s, metrics)))
         try:
             yield
         finally:
+            for task in upkeep:
+                task.cancel()
+            await asyncio.gather(*upkeep, return_exceptions=True)
             for webhook in webhooks.values():
                 await webhook.drain()
             await http.aclose()

@@ -125,6 +125,19 @@ class Metrics:
         self.wechat_failures = Counter(
             "ipbot_wechat_failures_total", "WeChat failures by reason.", ("channel", "reason")
         )
+        self.wechat_send_uncertain = Counter(
+            "ipbot_wechat_send_uncertain_total",
+            "custom/send calls whose outcome is unknown (sent, no answer); never repeated.",
+            ("channel",),
+        )
+        self.wechat_recovered = Counter(
+            "ipbot_wechat_recovered_total",
+            "WeChat messages taken over after their worker died, by the stage resumed (answer, send).",
+            ("channel", "stage"),
+        )
+        self.sessions_pruned = Counter(
+            "ipbot_sessions_pruned_total", "Conversation turns deleted after the idle expiry."
+        )
         self.wechat_rejected = Counter(
             "ipbot_wechat_rejected_total", "WeChat pushes refused as not authentic.", ("channel",)
         )
@@ -148,7 +161,10 @@ class Metrics:
             self.wechat_received,
             self.wechat_deliveries,
             self.wechat_failures,
+            self.wechat_send_uncertain,
+            self.wechat_recovered,
             self.wechat_rejected,
+            self.sessions_pruned,
         ]
         return "\n".join(line for m in metrics for line in m.render()) + "\n"
 

@@ -12,6 +12,8 @@ from service.wechat.crypto import decode_aes_key
 MIN_ADMIN_TOKEN_CHARS = 32
 MAX_PASSIVE_REPLY_S = 4.5  # WeChat hangs up after 5 s
 DEFAULT_WECHAT_API_BASE = "https://api.weixin.qq.com"
+DEFAULT_WECHAT_LEASE_S = 30.0
+MIN_WECHAT_LEASE_S = 1.0
 _CHANNEL_VARS = ("TOKEN", "AES_KEY", "APPID", "SECRET")
 
 
@@ -41,6 +43,7 @@ class ServiceSettings:
     mini: WeChatAccount | None = None
     wechat_api_base: str = DEFAULT_WECHAT_API_BASE
     wechat_sec_check: bool = False
+    wechat_lease_s: float = DEFAULT_WECHAT_LEASE_S
 
     def __post_init__(self) -> None:
         if self.admin_token and len(self.admin_token) < MIN_ADMIN_TOKEN_CHARS:
@@ -52,6 +55,11 @@ class ServiceSettings:
         if not 0 < self.passive_reply_s <= MAX_PASSIVE_REPLY_S:
             raise ConfigError(
                 f"IPBOT_PASSIVE_REPLY_S 须在 0 到 {MAX_PASSIVE_REPLY_S} 秒之间（微信 5 秒后断开连接）"
+            )
+        if self.wechat_lease_s < MIN_WECHAT_LEASE_S:
+            raise ConfigError(
+                f"IPBOT_WECHAT_LEASE_S 须至少 {MIN_WECHAT_LEASE_S} 秒（默认 {DEFAULT_WECHAT_LEASE_S:g}）："
+                "进程崩溃后，这么久没有续约的消息由其他进程接手重答"
             )
         if not self.wechat_api_base.startswith(("http://", "https://")):
             raise ConfigError(f"WECHAT_API_BASE={self.wechat_api_base!r} 须以 http:// 或 https:// 开头")
@@ -77,6 +85,7 @@ class ServiceSettings:
             mini=_account(env, "WECHAT_MINI"),
             wechat_api_base=env.get("WECHAT_API_BASE", "").strip() or DEFAULT_WECHAT_API_BASE,
             wechat_sec_check=_flag(env, "WECHAT_SEC_CHECK"),
+            wechat_lease_s=env_seconds(env, "IPBOT_WECHAT_LEASE_S", DEFAULT_WECHAT_LEASE_S),
         )
 
 

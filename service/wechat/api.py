@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from core.errors import UpstreamError
+from service.wechat.errors import SendOutcomeUnknown
 from service.wechat.messages import MAX_TEXT_BYTES, split_utf8
 
 TOKEN_REFRESH_MARGIN_S = 300
@@ -23,6 +24,10 @@ _JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 
 class _TransientError(Exception):
     """A failure worth retrying: network error, HTTP 5xx or errcode -1."""
+
+
+# The request never left: nothing can have been delivered, so even custom/send may try again.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 class WeChatApi:
@@ -90,16 +95,21 @@ class WeChatApi:
             self._token = None
 
     async def send_text(self, openid: str, content: str) -> None:
-        """Send `content` to `openid` through custom/send, in pieces of at most 2048 UTF-8 bytes."""
+        """Send `content` to `openid` through custom/send, in pieces of at most 2048 UTF-8 bytes.
+
+        A piece whose request may have arrived without an answer raises SendOutcomeUnknown: it is
+        never sent again, since WeChat may already have delivered it.
+        """
         pieces = split_utf8(content, MAX_TEXT_BYTES)
         if not pieces:
             raise ValueError("content is empty; WeChat does not deliver empty text")
         for index, piece in enumerate(pieces, start=1):
             payload = {"touser": openid, "msgtype": "text", "text": {"content": piece}}
             try:
-                await self._call("cgi-bin/message/custom/send", payload, with_token=True)
+                await self._call("cgi-bin/message/custom/send", payload, with_token=True, idempotent=False)
             except UpstreamError as exc:
-                raise UpstreamError(f"{exc} (piece {index} of {len(pieces)}, {index - 1} delivered)") from exc
+                kind = SendOutcomeUnknown if isinstance(exc, SendOutcomeUnknown) else UpstreamError
+                raise kind(f"{exc} (piece {index} of {len(pieces)}, {index - 1} delivered)") from exc
 
     async def msg_sec_check(self, openid: str, content: str) -> bool:
         """Check text with msgSecCheck v2 (scene 2); False only when WeChat suggests "risky"."""
@@ -108,8 +118,14 @@ class WeChatApi:
         result = data.get("result")
         return not (isinstance(result, dict) and result.get("suggest") == "risky")
 
-    async def _call(self, path: str, payload: dict[str, Any], *, with_token: bool) -> dict[str, Any]:
-        """POST JSON; refresh the token once on 40001/40014/42001 and retry transient failures."""
+    async def _call(
+        self, path: str, payload: dict[str, Any], *, with_token: bool, idempotent: bool = True
+    ) -> dict[str, Any]:
+        """POST JSON; refresh the token once on 40001/40014/42001 and retry transient failures.
+
+        A call that is not idempotent is not retried after a failure that may follow its arrival
+        (a read timeout, a dropped connection): that raises SendOutcomeUnknown instead.
+        """
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         attempt = 0
         token_renewed = False
@@ -117,7 +133,7 @@ class WeChatApi:
             attempt += 1
             token = await self.access_token() if with_token else None
             try:
-                data = await self._post_once(path, body, token)
+                data = await self._post_once(path, body, token, idempotent=idempotent)
             except _TransientError as exc:
                 if attempt >= MAX_ATTEMPTS:
                     raise UpstreamError(f"WeChat {path} failed after {attempt} attempts: {exc}") from exc
@@ -137,14 +153,20 @@ class WeChatApi:
                 continue
             raise UpstreamError(f"WeChat {path} failed: errcode {errcode} {data.get('errmsg', '')!s:.200}")
 
-    async def _post_once(self, path: str, body: bytes, token: str | None) -> dict[str, Any]:
+    async def _post_once(
+        self, path: str, body: bytes, token: str | None, *, idempotent: bool
+    ) -> dict[str, Any]:
         params = {"access_token": token} if token is not None else None
         try:
             response = await self._http.post(
                 f"{self._base_url}/{path}", content=body, params=params, headers=_JSON_HEADERS
             )
         except httpx.TransportError as exc:
-            raise _TransientError(f"network error {type(exc).__name__}") from exc
+            if idempotent or isinstance(exc, _NOT_SENT):
+                raise _TransientError(f"network error {type(exc).__name__}") from exc
+            raise SendOutcomeUnknown(
+                f"WeChat {path}: no answer after sending ({type(exc).__name__}); it may have been delivered"
+            ) from exc
         if response.status_code >= 500:
             raise _TransientError(f"HTTP {response.status_code}")
         if response.status_code != 200:

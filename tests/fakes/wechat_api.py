@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,10 +39,16 @@ class FakeWeChatApi:
     """A real HTTP server in a background thread that behaves like the WeChat API for our three calls."""
 
     def __init__(
-        self, *, appid: str = "wx_fake_appid", secret: str = "fake-secret", expires_in: int = 7200
+        self,
+        *,
+        appid: str = "wx_fake_appid",
+        secret: str = "fake-secret",
+        expires_in: int = 7200,
+        accounts: dict[str, str] | None = None,
     ) -> None:
         self.appid = appid
         self.secret = secret
+        self.accounts = accounts or {appid: secret}  # several accounts may share one fake
         self.expires_in = expires_in
         self.sec_check_suggest = "pass"
         self.token_calls = 0
@@ -49,6 +56,7 @@ class FakeWeChatApi:
         self.sec_checks: list[SendCall] = []
         self._valid_tokens: set[str] = set()
         self._script: deque[_Failure | None] = deque()
+        self._delays: deque[float] = deque()
         self._state = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(
@@ -78,6 +86,11 @@ class FakeWeChatApi:
         with self._state:
             self._script.append(None)
 
+    def delay_next_send(self, seconds: float) -> None:
+        """Deliver the next custom/send at once but answer it only after `seconds` (a slow WeChat)."""
+        with self._state:
+            self._delays.append(seconds)
+
     def invalidate_tokens(self) -> None:
         """Invalidate every issued token, as a force_refresh elsewhere would; later uses get 40001."""
         with self._state:
@@ -104,7 +117,12 @@ class FakeWeChatApi:
             if path == "/cgi-bin/stable_token":
                 return self._stable_token(body)
             if path == "/cgi-bin/message/custom/send":
-                return self._record(self.sends, body, token, raw, scripted=True)
+                sent = self._record(self.sends, body, token, raw, scripted=True)
+                delay = self._delays.popleft() if self._delays else 0.0
+        if path == "/cgi-bin/message/custom/send":
+            time.sleep(delay)  # the call is recorded (delivered) before the slow answer
+            return sent
+        with self._state:
             if path == "/wxa/msg_sec_check":
                 status, answer = self._record(self.sec_checks, body, token, raw, scripted=False)
                 if answer["errcode"] == 0:
@@ -114,9 +132,9 @@ class FakeWeChatApi:
 
     def _stable_token(self, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         self.token_calls += 1
-        if body.get("grant_type") != "client_credential" or body.get("appid") != self.appid:
+        if body.get("grant_type") != "client_credential" or body.get("appid") not in self.accounts:
             return 200, {"errcode": 40013, "errmsg": "invalid appid"}
-        if body.get("secret") != self.secret:
+        if body.get("secret") != self.accounts[body["appid"]]:
             return 200, {"errcode": 40125, "errmsg": "invalid appsecret"}
         token = f"fake-token-{self.token_calls}"
         self._valid_tokens.add(token)

@@ -176,3 +176,14 @@ def test_get_verification_and_rejections_on_the_mini_route(rig):
     assert rig.push.verify("123abc").text == "123abc"
     assert rig.push.verify("123abc", timestamp=int(time.time()) - 1000).status_code == 403
     assert rig.http.get("/wechat/mp", params=rig.push.query()).status_code == 404  # not configured
+
+
+def test_a_send_answered_after_the_client_timeout_is_delivered_once_and_counted_uncertain(rig):
+    rig.fake.delay_next_send(6.0)  # WeChat delivers, then answers after our 5 s read timeout
+    payload = text_json(QUESTION, "7501")
+    assert rig.push.post_safe_json(payload).text == "success"
+    uncertain = 'ipbot_wechat_send_uncertain_total{channel="mini"} 1'
+    wait_until(lambda: rig.metric(uncertain), timeout=30, what="the send to be counted uncertain")
+    assert rig.push.post_safe_json(payload).text == "success"  # WeChat's retry: nothing sent again
+    assert len(rig.fake.sends) == 1 and len(rig.fake.delivered) == 1
+    assert not rig.metric('reason="send_failed"')

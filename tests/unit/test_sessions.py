@@ -106,3 +106,17 @@ def test_a_bad_session_id_is_an_input_error(tmp_path: Path, bad: str) -> None:
 def test_good_session_ids() -> None:
     for good in ("oX1_abc-DEF", "wechat:o6_bmjrPTlm6_2sgVt7hMZOPfL2M", "a.b@c", new_session_id()):
         assert check_session_id(good) == good
+
+
+def test_idle_sessions_are_pruned_whole_and_active_ones_kept(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path / "state.sqlite")
+    store.append("idle", turn(1))
+    store.append("active", turn(2))
+    with sqlite3.connect(tmp_path / "state.sqlite") as db:  # age the first turns by 31 days
+        db.execute("UPDATE session_turns SET created_at = created_at - 31 * 86400")
+    store.append("active", turn(3))
+
+    assert store.prune(30 * 86400) == 1  # the idle session's turn; the active one is kept whole
+    assert store.history("idle") == []
+    assert store.history("active") == [turn(2), turn(3)]
+    assert store.prune(30 * 86400) == 0
