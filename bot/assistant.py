@@ -110,7 +110,7 @@ class Assistant:
         info = analyse(check_question(question))
         terms = self._hybrid.terms(info)
         hits = self._hybrid.search(info, self._options.k, terms)
-        return measure(info, hits, terms, candidates(info, hits, terms))
+        return measure(info, hits, terms, candidates(info, hits, terms), regions=self._hybrid.regions())
 
     def answer(
         self, question: str, *, quick: bool = False, region: str | None = None, session_id: str | None = None
@@ -171,8 +171,10 @@ class Assistant:
                     info = analyse(with_region(rewrite.question, region))
         terms = self._hybrid.terms(info)
         hits = self._hybrid.search(info, self._options.k, terms)
-        floor = self._hybrid.vague_floor()
-        decision = choose(info, hits, terms, self._options.thresholds, quick=quick, floor=floor)
+        floor, regions = self._hybrid.vague_floor(), self._hybrid.regions()
+        decision = choose(
+            info, hits, terms, self._options.thresholds, quick=quick, regions=regions, floor=floor
+        )
         return _Asked(text, rewrite, session_id, info, hits, decision, started, quick)
 
     def _rewriter(self, quick: bool) -> Callable[[str, str], str] | None:
@@ -207,7 +209,7 @@ class Assistant:
         if reason is not None:
             return Answer(
                 question=asked.info.text,
-                answer=self._refusal_text(reason, asked.info),
+                answer=self._refusal_text(reason, asked),
                 refused=True,
                 hits=tuple(asked.hits),
                 reason=reason,
@@ -223,13 +225,16 @@ class Assistant:
             evidence=asked.decision.measures.strength,
         )
 
-    def _refusal_text(self, reason: RefusalReason, info: QueryInfo) -> str:
+    def _refusal_text(self, reason: RefusalReason, asked: _Asked) -> str:
+        if reason is RefusalReason.GREETING:
+            return self._prompts.greeting.render(channel=self._options.channel)
         titles = sorted({d.title for d in self._index.catalog.documents()})
         searched = "、".join(f"《{t}》" for t in titles[:6]) + (
             f" 等 {len(titles)} 份文件" if len(titles) > 6 else ""
         )
+        because = why(reason, asked.info, asked.decision.measures, self._hybrid.regions())
         return self._prompts.refusal.render(
-            reason=why(reason, info), searched=searched or "（无）", channel=self._options.channel
+            reason=because, searched=searched or "（无）", channel=self._options.channel
         )
 
     def _fallback(self, asked: _Asked, failure: ModelFailure) -> Answer:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from core.records import Citation, Hit, Intent, RefusalReason
@@ -52,11 +52,15 @@ def choose(
     thresholds: Thresholds,
     *,
     quick: bool,
+    regions: Collection[str],
     floor: float = 0.0,
 ) -> Composition:
-    """The refusal rule's decision on the retrieved clauses, and the quotes that answer when it lets them."""
+    """The refusal rule's decision on the retrieved clauses, and the quotes that answer when it lets them.
+
+    `regions`: the regions of the indexed documents; `floor`: see refusal.vague_floor.
+    """
     found = candidates(info, hits, terms)
-    measures = measure(info, hits, terms, found)
+    measures = measure(info, hits, terms, found, regions=regions)
     reason = decide(info, measures, thresholds, floor=floor)
     if reason is not None:
         return Composition((), reason, measures)

@@ -18,7 +18,7 @@ MAX_REWRITE_CHARS = 200
 HISTORY_ANSWER_CHARS = 200
 SHORT_QUESTION_CHARS = 12
 # Refusals whose question still has a usable topic: the documents lacked the answer, not the question.
-_TOPICAL_REFUSALS = (RefusalReason.WEAK_EVIDENCE, RefusalReason.FIGURE_NOT_FOUND)
+_TOPICAL_REFUSALS = (RefusalReason.WEAK_EVIDENCE, RefusalReason.FIGURE_NOT_STATED)
 
 _LEAD = re.compile(r"^(?:那么|那如果是|那|如果是|还有|另外|此外|至于|换成|再问一下)\s*")
 _TAIL = re.compile(r"(?:的)?呢?\s*[？?。！!…]*$")

@@ -44,6 +44,7 @@ class Prompts:
     answer_user: Prompt
     rewrite: Prompt
     refusal: Prompt
+    greeting: Prompt
 
 
 def load_prompts(directory: Path) -> Prompts:

@@ -22,10 +22,13 @@ _WHO = re.compile(
 )
 _QUANTITY = re.compile(
     r"多少|几[个家件项起次人名所批类种条站天年月万亿倍]|几成|比例|比重|占比|百分之|额度|金额|上限|最高|规模"
+    r"|(?:哪些|什么|多少)(?:罚款|罚金|费用|补贴|补助|资助|奖励)"
 )
 _MEASURE = re.compile(r"(?:多少|几)\s*([个家件项起次人名所批类种条站天倍]|万件|亿元?|万元?|元)")
 _RATIO = re.compile(r"比例|比重|占比|百分之|百分比|几成|增幅|增长率")
-_MONEY = re.compile(r"资助|补贴|补助|奖励|奖补|贴息|贴费|费用|多少钱|金额|额度|元|融资额|贷款额|资金")
+_MONEY = re.compile(
+    r"资助|补贴|补助|奖励|奖补|贴息|贴费|费用|多少钱|金额|额度|元|融资额|贷款额|资金|罚款|罚金|赔偿数额|年费|官费"
+)
 _INJECTION = re.compile(
     r"(忽略|无视|忘记|忘掉|不要遵守|不用管).{0,12}(指令|指示|规则|设定|提示|要求|以上|之前|前面)"
     r"|系统\s*(提示|指令|消息|设定)|提示词|prompt|system\s*message|越狱|jailbreak|开发者模式|developer\s*mode"
@@ -34,6 +37,20 @@ _INJECTION = re.compile(
     re.IGNORECASE,
 )
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|万|亿|元|件|家|个|项)?")
+# The part of a question that asks: a clause with a question word (the rest tells the asker's situation).
+_CLAUSE = re.compile(r"[^，,。；;！!？?\n]+[？?]?")
+_ASKS = re.compile(
+    r"[？?]|多少|几|哪|什么|谁|怎么|怎样|如何|吗|呢|是否|能否|可否|有没有|能不能|可不可以|是不是"
+)
+# Asking the assistant to produce something (a contract, a joke): not a question about policy.
+_TASK = re.compile(r"(?:帮我|给我|替我|请)\s*(?:写|起草|拟|草拟|翻译|生成|编写|做)|讲个笑话|写(?:一|个)?首诗")
+# Greetings and questions about the assistant itself.
+_GREETING = re.compile(
+    r"^(?:hi|hello|hey|你好|您好|哈喽|嗨|在吗|在不在|有人吗|早上好|下午好|晚上好|谢谢|你是谁|你是什么)"
+    r"|你是(?:真人|人工|机器人|ai|AI|谁)|(?:真人|人工)客服|机器人吗",
+    re.IGNORECASE,
+)
+_GREETING_MAX_CHARS = 20
 
 
 @dataclass(frozen=True)
@@ -49,6 +66,8 @@ class QueryInfo:
     measure: str = ""
     money: bool = False
     injection: bool = False
+    task: bool = False  # asks the assistant to write or do something, not a question about policy
+    greeting: bool = False  # a greeting or a question about the assistant
     exact: tuple[str, ...] = ()
     places: tuple[tuple[str, str], ...] = ()  # (place, district) read off a town, street or landmark
 
@@ -94,11 +113,21 @@ def reading(question: str) -> str:
     return f"{text} {' '.join(missing)}" if missing else text
 
 
+def asking_part(text: str) -> str:
+    """The clauses of a question that ask (有没有…的地方？), without those that tell the situation
+    (手上有几个专利): those ending with a question mark, else those with a question word, else all."""
+    clauses = _CLAUSE.findall(text)
+    marked = [c for c in clauses if c.endswith(("？", "?"))]
+    worded = [c for c in clauses if _ASKS.search(c)]
+    return "，".join(marked or worded) or text
+
+
 def analyse(question: str) -> QueryInfo:
     """Read the question once; every later stage takes this record instead of re-parsing."""
     text = reading(question)
-    intent = _intent(text)
-    measure = _MEASURE.search(text)
+    asked = asking_part(text)
+    intent = _intent(asked)
+    measure = _MEASURE.search(asked)
     numbers = [m for m in DOC_NUMBER.finditer(text) if m["prefix"]]
     exact = [m.group(0) for m in numbers] + list(articles_in(text))
     plain = ARTICLE_REF.sub("", DOC_NUMBER.sub("", text))
@@ -111,9 +140,11 @@ def analyse(question: str) -> QueryInfo:
         city=names_city(text) and not districts,
         outside=outside_place(text),
         intent=intent,
-        measure=_measure(text, measure) if intent == Intent.QUANTITY else "",
-        money=bool(_MONEY.search(text)) and intent == Intent.QUANTITY,
+        measure=_measure(asked, measure) if intent == Intent.QUANTITY else "",
+        money=bool(_MONEY.search(asked)) and intent == Intent.QUANTITY,
         injection=bool(_INJECTION.search(text)),
+        task=bool(_TASK.search(text)),
+        greeting=len(text) <= _GREETING_MAX_CHARS and bool(_GREETING.search(text.strip())),
         exact=tuple(dict.fromkeys(exact)),
         places=places_in(text),
     )

@@ -1,22 +1,28 @@
 """The whole refusal rule: its measures, calibrated thresholds, the decision and the reason's wording.
 
-Rules that need no threshold come first (a place outside Shanghai, an injection, an empty index); then
-a floor derived from the index (too vague); then two calibrated thresholds (docs/calibration.md).
+Rules that need no threshold come first (a greeting, a place outside Shanghai, an injection or a task,
+an empty library, a district with no document, a year no clause speaks of); then a floor derived from
+the index (too vague); then two calibrated thresholds (docs/calibration.md).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from core.errors import ConfigError
+from core.figures import figure_in
+from core.places import CITY
 from core.records import Hit, RefusalReason
 
 from .evidence import Quote, Term, coverage, idf, states_figure, strength
 from .query import QueryInfo
+
+_YEAR = re.compile(r"(?:19|20)\d{2}年")
 
 
 @dataclass(frozen=True)
@@ -45,10 +51,11 @@ class Measures:
     """The quantities the refusal rule compares with its thresholds."""
 
     rule: RefusalReason | None  # a refusal that needs no threshold
-    weight: float  # total weight of the question's content terms
+    weight: float  # total weight of the question's content terms that the index knows
     strength: float  # best sentence coverage among the top hits
     figure: float  # best coverage by a sentence stating the asked kind of figure (1.0 if none is asked)
     asks_figure: bool = False
+    missing: tuple[str, ...] = ()  # districts without documents, or years no clause speaks of
 
 
 def figure_coverage(info: QueryInfo, quote: Quote, terms: Sequence[Term]) -> float:
@@ -56,25 +63,57 @@ def figure_coverage(info: QueryInfo, quote: Quote, terms: Sequence[Term]) -> flo
     return coverage(terms, quote.text + quote.hit.chunk.clause)
 
 
-def measure(info: QueryInfo, hits: Sequence[Hit], terms: Sequence[Term], found: Sequence[Quote]) -> Measures:
-    """Everything the decision needs, before any threshold is applied (`found`: candidate sentences)."""
-    rule = None
+def _uncovered(info: QueryInfo, regions: Collection[str]) -> tuple[str, ...]:
+    """The districts asked about that no indexed document belongs to (none when the city is asked too)."""
+    if info.city:
+        return ()
+    return tuple(d for d in info.districts if d not in regions)
+
+
+def _unstated_years(info: QueryInfo, hits: Sequence[Hit]) -> tuple[str, ...]:
+    """Years the question asks about that none of the retrieved clauses (nor their documents) speaks of."""
+    text = "\n".join(f"{h.chunk.title}\n{h.chunk.clause}\n{h.chunk.text}" for h in hits)
+    return tuple(y for y in dict.fromkeys(_YEAR.findall(info.read)) if not figure_in(y, text))
+
+
+def measure(
+    info: QueryInfo,
+    hits: Sequence[Hit],
+    terms: Sequence[Term],
+    found: Sequence[Quote],
+    *,
+    regions: Collection[str],
+) -> Measures:
+    """Everything the decision needs, before any threshold is applied.
+
+    `found`: the candidate sentences; `regions`: the regions of the indexed documents (empty: no library).
+    """
+    rule: RefusalReason | None = None
+    missing: tuple[str, ...] = ()
     if info.outside:
         rule = RefusalReason.OUTSIDE_SHANGHAI
-    elif info.injection:
+    elif info.injection or info.task:
         rule = RefusalReason.NOT_A_POLICY_QUESTION
-    elif not hits:
+    elif not regions:
         rule = RefusalReason.NOTHING_INDEXED
+    elif missing := _uncovered(info, regions):
+        rule = RefusalReason.DISTRICT_NOT_COVERED if len(missing) == len(info.districts) else None
+    elif not hits:
+        rule = RefusalReason.WEAK_EVIDENCE
+    elif missing := _unstated_years(info, hits[:3]):
+        rule = RefusalReason.FIGURE_NOT_STATED
     figure = 1.0
     if info.wants_figure:
         stating = [q for q in found if states_figure(q.text, info)]
         figure = max((figure_coverage(info, q, terms) for q in stating), default=0.0)
     weight = sum(w for _, w in terms)
-    return Measures(rule, weight, strength(terms, hits), figure, info.wants_figure)
+    return Measures(rule, weight, strength(terms, hits), figure, info.wants_figure, missing)
 
 
 def decide(info: QueryInfo, m: Measures, thresholds: Thresholds, *, floor: float) -> RefusalReason | None:
     """Why the documents do not answer (None when they do). `floor`: see vague_floor."""
+    if info.greeting and (m.weight < floor or m.strength < thresholds.evidence):
+        return RefusalReason.GREETING
     if m.rule:
         return m.rule
     if m.weight < floor and not (info.about_a_document and (info.districts or info.city)):
@@ -82,7 +121,7 @@ def decide(info: QueryInfo, m: Measures, thresholds: Thresholds, *, floor: float
     if m.strength < thresholds.evidence:
         return RefusalReason.WEAK_EVIDENCE
     if m.figure < thresholds.sentence:
-        return RefusalReason.FIGURE_NOT_FOUND
+        return RefusalReason.FIGURE_NOT_STATED
     return None
 
 
@@ -100,20 +139,26 @@ def answering(
 
 
 _WHY = {
-    RefusalReason.OUTSIDE_SHANGHAI: (
-        "本助手只收录上海市及各区的知识产权政策，问题涉及的“{place}”不在收录范围内。"
-    ),
-    RefusalReason.NOT_A_POLICY_QUESTION: "这个请求不属于知识产权政策咨询，无法处理。",
+    RefusalReason.GREETING: "",
+    RefusalReason.OUTSIDE_SHANGHAI: "本助手只收录上海市及各区的知识产权政策，“{place}”不在收录范围内。",
+    RefusalReason.NOT_A_POLICY_QUESTION: "这个请求不是知识产权政策咨询，无法处理。",
     RefusalReason.NOTHING_INDEXED: "政策文件库还是空的，请先导入文件（ipbot ingest）。",
-    RefusalReason.TOO_VAGUE: "问题太笼统，现有政策文件中找不到针对性的条款。",
-    RefusalReason.WEAK_EVIDENCE: "现有政策文件中没有找到能回答这个问题的条款。",
-    RefusalReason.FIGURE_NOT_FOUND: "现有政策文件没有载明所问的具体数字、日期或文号。",
+    RefusalReason.DISTRICT_NOT_COVERED: "{missing}的政策文件尚未收录（已收录：{covered}）。",
+    RefusalReason.TOO_VAGUE: "问题太笼统，请写明想了解的具体事项（如贴息、质押融资、专利开放许可）。",
+    RefusalReason.WEAK_EVIDENCE: "已收录的政策文件中没有找到能回答这个问题的条款。",
+    RefusalReason.FIGURE_NOT_STATED: "已收录的政策文件没有写明所问的{what}。",
 }
 
 
-def why(reason: RefusalReason, info: QueryInfo) -> str:
-    """The reason as the refusal message states it."""
-    return _WHY[reason].format(place=info.outside)
+def why(reason: RefusalReason, info: QueryInfo, m: Measures, regions: Collection[str]) -> str:
+    """The specific reason, as the refusal message states it."""
+    covered = "、".join(sorted(r for r in regions if r and r != CITY)) or "无"
+    if CITY in regions:
+        covered = f"上海市及{covered}" if covered != "无" else "上海市"
+    what = "具体数字、日期或文号"
+    if reason is RefusalReason.FIGURE_NOT_STATED and m.missing:
+        what = f"{'、'.join(m.missing)}的情况"
+    return _WHY[reason].format(place=info.outside, missing="、".join(m.missing), covered=covered, what=what)
 
 
 def parse_thresholds(data: Mapping[str, Any]) -> Thresholds:

@@ -78,17 +78,29 @@ class HybridRetriever:
     def __init__(self, *, index: Index, weights: FusionWeights | None = None) -> None:
         self._index = index
         self._weights = weights or FusionWeights()
+        self._regions: tuple[object, frozenset[str]] = (None, frozenset())
 
     def vague_floor(self) -> float:
         """The least term weight a question needs in this index (evidence.vague_floor)."""
         return vague_floor(len(self._index.keyword().ids))
 
     def terms(self, info: QueryInfo) -> list[Term]:
-        """The question's content terms weighted by their rarity in the index."""
+        """The question's content terms the index knows, weighted by their rarity in it.
+
+        A word no document uses (员工, 打官司, 这边) says nothing about whether the documents answer,
+        so it neither counts for nor against a question.
+        """
         keyword = self._index.keyword()
         n = len(keyword.ids)
-        tokens = self._index.tokenizer.tokens(strip_places(info.read))
+        tokens = [t for t in self._index.tokenizer.tokens(strip_places(info.read)) if keyword.df(t)]
         return content_terms(tokens, lambda t: idf(keyword.df(t), n))
+
+    def regions(self) -> frozenset[str]:
+        """The regions of the indexed documents (empty when nothing is indexed)."""
+        chunks = self._index.chunks()
+        if self._regions[0] is not chunks:
+            self._regions = (chunks, frozenset(c.region for c in chunks.values()))
+        return self._regions[1]
 
     def search(self, info: QueryInfo, k: int, terms: Sequence[Term] | None = None) -> list[Hit]:
         """The k best chunks the question's region allows, best first (`terms`: self.terms(info))."""

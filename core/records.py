@@ -24,12 +24,14 @@ FIGURE_INTENTS = frozenset({Intent.QUANTITY, Intent.DATE, Intent.PERIOD, Intent.
 class RefusalReason(StrEnum):
     """Why the documents do not answer a question (reported as the answer's `reason`)."""
 
+    GREETING = "greeting"  # 你好 / 你是谁: an introduction with example questions
     OUTSIDE_SHANGHAI = "outside_shanghai"
-    NOT_A_POLICY_QUESTION = "not_a_policy_question"
-    NOTHING_INDEXED = "nothing_indexed"
+    NOT_A_POLICY_QUESTION = "not_a_policy_question"  # an injection, or a task such as drafting a contract
+    NOTHING_INDEXED = "nothing_indexed"  # the library is empty
+    DISTRICT_NOT_COVERED = "district_not_covered"  # no document of the district asked about
     TOO_VAGUE = "too_vague"
     WEAK_EVIDENCE = "weak_evidence"
-    FIGURE_NOT_FOUND = "figure_not_found"
+    FIGURE_NOT_STATED = "figure_not_stated"  # the clause is found, the figure (or year) asked is not in it
 
 
 class Mode(StrEnum):
