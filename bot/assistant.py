@@ -21,7 +21,7 @@ from core.records import (
 from vectorstore.index import Index
 
 from .compose import Composition, choose, citations_and_text
-from .evidence import candidates
+from .evidence import Term, candidates
 from .followup import Rewrite, Turn, standalone
 from .prompts import Prompts
 from .query import QueryInfo, analyse, with_region
@@ -76,6 +76,7 @@ class _Asked:
     session_id: str | None
     info: QueryInfo
     hits: list[Hit]
+    terms: list[Term]
     decision: Composition
     started: float
     quick: bool
@@ -175,7 +176,7 @@ class Assistant:
         decision = choose(
             info, hits, terms, self._options.thresholds, quick=quick, regions=regions, floor=floor
         )
-        return _Asked(text, rewrite, session_id, info, hits, decision, started, quick)
+        return _Asked(text, rewrite, session_id, info, hits, terms, decision, started, quick)
 
     def _rewriter(self, quick: bool) -> Callable[[str, str], str] | None:
         """The model rewrites follow-ups within half its budget (never for quick answers)."""
@@ -215,7 +216,9 @@ class Assistant:
                 reason=reason,
                 evidence=asked.decision.measures.strength,
             )
-        citations, text = citations_and_text(asked.decision.quotes, quick=asked.quick)
+        citations, text = citations_and_text(
+            asked.decision.quotes, quick=asked.quick, info=asked.info, terms=asked.terms
+        )
         return Answer(
             question=asked.info.text,
             answer=text,

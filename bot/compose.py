@@ -7,10 +7,10 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from core.records import Citation, Hit, Intent, RefusalReason
-from core.text import clause_tail, sentences
+from core.text import cited_as, sentences
 
 from .evidence import Quote, Term, candidates, coverage, states_figure
-from .query import QueryInfo
+from .query import QueryInfo, asking_part
 from .refusal import Measures, Thresholds, answering, decide, measure
 
 QUICK_LIMIT = 120
@@ -76,7 +76,7 @@ def compose(
         return ()
     first = usable[0]
     if quick:
-        return (Quote(first.hit, _trim(first.text, terms, info, QUICK_LIMIT - 8), first.score),)
+        return (first,)
     if len(info.districts) > 1:
         return _per_district(info, usable)
     quotes = [first]
@@ -102,22 +102,64 @@ def _per_district(info: QueryInfo, usable: Sequence[Quote]) -> tuple[Quote, ...]
     return tuple(q for q in best if q is not None) or (usable[0],)
 
 
-def _order(quotes: Sequence[Quote]) -> list[list[Quote]]:
-    """Group quotes by chunk (one citation each), sentences in reading order."""
+def _order(quotes: Sequence[Quote], *, who: bool = False) -> list[list[Quote]]:
+    """Group quotes by chunk (one citation each), sentences in reading order (a 责任单位 line first when
+    the question asks who)."""
     groups: dict[str, list[Quote]] = {}
     for quote in quotes:
         groups.setdefault(quote.hit.chunk.chunk_id, []).append(quote)
     for group in groups.values():
         text = group[0].hit.chunk.text
-        group.sort(key=lambda q: text.find(q.text))
+        group.sort(key=lambda q: (not (who and _DUTY.match(q.text)), text.find(q.text)))
     return list(groups.values())
 
 
-def citations_and_text(quotes: Sequence[Quote], *, quick: bool) -> tuple[list[Citation], str]:
-    """Numbered citations and the answer text that quotes them (connectives only between quotes)."""
+_YES_NO = re.compile(r"吗|有没有|能不能|可不可以|是否|能否|可否|是不是|会不会|要不要|算不算|行不行")
+_NEGATION = re.compile(r"不得|不予|不能|不可|禁止|不属于|不授予|不适用|不再|无权|不视为|不构成")
+_SENTENCE_END = "。！？；!?;…”’」』）)"
+SPAN_LIMIT = 120  # a longer sentence is cut to the window of its comma pieces that answers
+FIGURE_SPAN_LIMIT = 48  # a figure's window: the comma pieces around it
+
+
+def yes_no_lead(info: QueryInfo, quote: str) -> str:
+    """能。/不能。/有。/是。 before the quote that answers a yes/no question ('' for other questions)."""
+    asked = asking_part(info.read)
+    if info.intent != Intent.GENERAL or not _YES_NO.search(asked):
+        return ""
+    negative = bool(_NEGATION.search(quote))
+    if re.search(r"能|可以|可不可以|可否|行不行", asked):
+        return "不能。" if negative else "可以。"
+    if re.search(r"有没有|有吗|有.*吗", asked):
+        return "没有。" if negative else "有。"
+    return "不是。" if negative else "是的。"
+
+
+def answering_span(quote: Quote, terms: Sequence[Term], info: QueryInfo, limit: int) -> str:
+    """The words of the quote that answer, verbatim: the whole sentence when short, else the window of its
+    comma pieces that states what was asked, marked …… where the sentence goes on."""
+    if len(quote.text) <= limit:
+        return quote.text
+    window = _trim(quote.text, terms, info, limit).rstrip("，,、；;：: ")
+    start = quote.text.find(window)
+    before = "……" if start > 0 else ""
+    after = "" if window.endswith(tuple(_SENTENCE_END)) else "……"
+    return f"{before}{window}{after}"
+
+
+def citations_and_text(
+    quotes: Sequence[Quote], *, quick: bool, info: QueryInfo, terms: Sequence[Term] = ()
+) -> tuple[list[Citation], str]:
+    """Numbered citations and the answer: what answers first (quoted verbatim), then where it comes from.
+
+    `能。/有。` opens a yes/no answer; a question about several districts names the district of each line.
+    """
     citations: list[Citation] = []
     lines: list[str] = []
-    for n, group in enumerate(_order(quotes), start=1):
+    sources: list[str] = []
+    limit = FIGURE_SPAN_LIMIT if info.wants_figure else SPAN_LIMIT
+    if quick:
+        limit = min(limit, QUICK_LIMIT - 12)
+    for n, group in enumerate(_order(quotes, who=info.intent == Intent.WHO), start=1):
         chunk = group[0].hit.chunk
         quote = "……".join(q.text for q in group)
         citations.append(
@@ -125,10 +167,11 @@ def citations_and_text(quotes: Sequence[Quote], *, quick: bool) -> tuple[list[Ci
                 n, chunk.doc_id, chunk.title, chunk.doc_number, chunk.clause, chunk.region, chunk.text, quote
             )
         )
-        source = f"《{chunk.title}》{clause_tail(chunk.clause, chunk.title)}"
-        if quick:
-            lines.append(f"“{quote}”[{n}]\n来源：{source}")
-        else:
-            lead = "根据" if n == 1 else "另据"
-            lines.append(f"{lead}{source}：“{quote}”[{n}]")
-    return citations, "\n".join(lines)
+        spans = [answering_span(q, terms, info, limit) for q in group]
+        lead = yes_no_lead(info, quote) if n == 1 else ""
+        place = f"{chunk.region}：" if len(info.districts) > 1 and chunk.region else ""
+        lines.append(f"{lead}{place}{'……'.join(spans)}[{n}]")
+        sources.append(f"{cited_as(chunk.title, chunk.clause, chunk.region)}[{n}]")
+    if quick:
+        return citations, f"{lines[0]}\n依据{sources[0].removesuffix('[1]')}"
+    return citations, "\n".join([*lines, "依据：" + "；".join(sources)])

@@ -81,3 +81,23 @@ def clause_label(clause: str, title: str) -> str:
     if labels[-1][:1].isdigit() and len(labels) > 1 and labels[-2]:
         return labels[-2] + last
     return last
+
+
+_BRACKETED_TAIL = re.compile(r"[（(][^（）()]*[）)]$")
+_DISTRICT_IN_TITLE = re.compile(r"^上海市(?=\S{2,3}区)")
+
+
+def short_title(title: str, region: str = "") -> str:
+    """A document's name as a citation shows it: without 中华人民共和国, a trailing （…） or a 上海市 before
+    its district, and with its district in front when the title does not name it (a 区's reply letter)."""
+    name = title.replace("中华人民共和国", "")
+    name = _DISTRICT_IN_TITLE.sub("", _BRACKETED_TAIL.sub("", name).strip()) or title
+    district = region if region.endswith("区") else ""
+    if district and district.removesuffix("区").removesuffix("新") not in name:
+        name = f"{district}{name}"
+    return name
+
+
+def cited_as(title: str, clause: str, region: str = "") -> str:
+    """《short title》label: how an answer names the clause it quotes (《专利法》第七十一条)."""
+    return f"《{short_title(title, region)}》{clause_label(clause, title)}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from core.records import Answer, Citation
-from core.text import clause_label, clause_tail
+from core.text import cited_as, clause_tail
 from service.wechat.messages import MAX_TEXT_BYTES, truncate_utf8
 
 WELCOME = (
@@ -25,8 +25,8 @@ _MARK = re.compile(r"\[(\d{1,3})\]")
 
 
 def short_source(citation: Citation) -> str:
-    """《title》label: how a citation is named on WeChat."""
-    return f"《{citation.title}》{clause_label(citation.clause, citation.title)}"
+    """《short title》label: how a citation is named on WeChat (as in the answer's 依据 line)."""
+    return cited_as(citation.title, citation.clause, citation.region)
 
 
 def _fit(body: str, footer: str, limit: int) -> str:
@@ -57,7 +57,7 @@ def wechat_text(answer: Answer, limit: int = MAX_TEXT_BYTES) -> str:
         if full in body:
             body = body.replace(full, short_source(citation))
     for citation in answer.citations:
-        if f"《{citation.title}》" not in body:
+        if f"《{citation.title}》" not in body and short_source(citation) not in body:
             footer.append(f"【{citation.n}】{short_source(citation)}")
     body = _MARK.sub(r"【\1】", body)
     return _fit(body, "\n".join(footer), limit)

@@ -73,7 +73,7 @@ def test_quick_answers_fit_a_volunteers_sentence(assistant):
     result = assistant.answer("宝山区知识产权纠纷调解中心2023年调解成功多少起？", quick=True)
     quote_line, source_line = result.answer.split("\n")
     assert len(quote_line) <= 120 + len("[1]") and "337起" in quote_line
-    assert source_line.startswith("来源：《")
+    assert source_line.startswith("依据《")
 
 
 def test_streaming_gives_citations_then_text_then_the_final_answer(assistant):

@@ -41,7 +41,7 @@ def test_ask_json_contract(built_data_dir):
 
 def test_ask_quick_prints_a_short_cited_answer(built_data_dir):
     out = run(built_data_dir, "ask", "--quick", "杨浦区贴息比例是多少？")
-    assert out.returncode == 0 and "50%" in out.stdout and "来源：《" in out.stdout
+    assert out.returncode == 0 and "50%" in out.stdout and "依据《" in out.stdout
 
 
 def test_stdin_jsonl_answers_each_line_with_its_id(built_data_dir):

@@ -167,7 +167,7 @@ def test_refusals_are_decided_before_the_model_is_called(
 def test_quick_answers_are_quoted_without_the_model(llm: Assistant, server: FakeOpenAIServer) -> None:
     answer = llm.answer(QUESTION, quick=True)
 
-    assert answer.mode == "extractive" and "来源：《" in answer.answer
+    assert answer.mode == "extractive" and "依据《" in answer.answer
     assert server.requests == []
 
 

@@ -38,20 +38,31 @@ def test_a_quantity_question_quotes_the_sentence_with_the_figure_and_cites_the_c
     info = analyse("杨浦区贷款贴息比例是多少？")
     decision = choose(info, HITS, _terms(info.text), THRESHOLDS, regions=REGIONS, quick=False)
     assert decision.reason is None
-    citations, text = citations_and_text(decision.quotes, quick=False)
+    citations, text = citations_and_text(decision.quotes, quick=False, info=info, terms=_terms(info.text))
     assert "对符合条件的企业给予贷款利率 50% 的贴息。" in citations[0].quote
     assert citations[0].quote in FINANCE
-    assert text.startswith(f"根据《{TITLE}》四、重点任务 › （二）提升知识产权运用效益 › 6.：“")
-    assert text.endswith("”[1]")
+    first, source = text.splitlines()
+    # the answer opens with the figure's words, verbatim, then names the document and the clause
+    assert "50%" in first[:80] and first.endswith("对符合条件的企业给予贷款利率 50% 的贴息。[1]")
+    assert first.removesuffix("[1]").strip("…") in FINANCE
+    assert source == "依据：《杨浦区关于国家知识产权强市建设试点城区工作方案》（二）6.[1]"
 
 
 def test_quick_answers_are_short_verbatim_windows():
     info = analyse("杨浦区贷款贴息比例是多少？")
     decision = choose(info, HITS, _terms(info.text), THRESHOLDS, regions=REGIONS, quick=True)
-    citations, text = citations_and_text(decision.quotes, quick=True)
-    quote = citations[0].quote
-    assert len(quote) <= QUICK_LIMIT and quote in FINANCE and "50%" in quote
-    assert text.splitlines()[-1].startswith("来源：《")
+    citations, text = citations_and_text(decision.quotes, quick=True, info=info, terms=_terms(info.text))
+    answer, source = text.splitlines()
+    assert len(answer) <= QUICK_LIMIT and "50%" in answer and answer.removesuffix("[1]").strip("…") in FINANCE
+    assert citations[0].quote in FINANCE
+    assert source.startswith("依据《")
+
+
+def test_a_yes_no_question_is_answered_yes_or_no_first():
+    info = analyse("杨浦区有没有贷款贴息？")
+    decision = choose(info, HITS, _terms(info.text), THRESHOLDS, regions=REGIONS, quick=False)
+    _, text = citations_and_text(decision.quotes, quick=False, info=info, terms=_terms(info.text))
+    assert text.startswith("有。")
 
 
 def test_refuses_when_the_documents_give_no_such_figure():
