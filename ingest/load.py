@@ -94,8 +94,11 @@ PARSERS: dict[str, Callable[[bytes, str], str]] = {
 
 
 def doc_id_for(path: Path) -> str:
-    """A stable id from the file name: its stem, lower-cased, with unsafe characters replaced."""
-    stem = re.sub(r"[^\w\-]+", "_", path.stem, flags=re.UNICODE).strip("_").lower()
+    """A stable id from the file name: its stem, lower-cased, with unsafe characters replaced.
+
+    Parentheses stay, so 专利法(2020-10-17).md is 专利法(2020-10-17), the name question sets cite.
+    """
+    stem = re.sub(r"[^\w\-()]+", "_", path.stem, flags=re.UNICODE).strip("_").lower()
     return stem or hashlib.sha1(path.name.encode()).hexdigest()[:12]
 
 

@@ -92,7 +92,8 @@ def test_discover_expands_folders_and_reports_missing_paths(tmp_path):
 
 def test_doc_ids_come_from_file_names():
     assert doc_id_for(Path("/x/003_4c335478ba59925d.txt")) == "003_4c335478ba59925d"
-    assert doc_id_for(Path("/x/杨浦 方案(2024).docx")) == "杨浦_方案_2024"
+    assert doc_id_for(Path("/x/杨浦 方案(2024).docx")) == "杨浦_方案(2024)"
+    assert doc_id_for(Path("/x/专利法(2020-10-17).md")) == "专利法(2020-10-17)"
 
 
 def test_hidden_files_and_folders_are_not_ingested(tmp_path):
