@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 
 from core.text import DIVISIONS, ITEMS, clause_marker
 
-from .sections import WHOLE_MAX, Section, is_heading, listing, preamble
+from .sections import WHOLE_MAX, Section, is_heading, listing, outline_sections, preamble
 
 # An article's first line that only names it: 第三条, 第三条 【立法目的】, 第三条（定义）.
 _CAPTION = re.compile(r"^[\s【〔\[（(]*[^，。；：,;:]{0,16}[】〕\]）)]?\s*$")
@@ -66,16 +66,27 @@ def _division(paragraph: str) -> tuple[int, str] | None:
 
 
 def is_statute(paragraphs: list[str]) -> bool:
-    """Whether the text is laid out in 第X条 articles (a law, regulation, rule or interpretation)."""
-    return any(_article_label(p) for p in paragraphs)
+    """Whether the text is laid out in 第X条 articles (a law, regulation, rule or interpretation).
+
+    One paragraph opening with 第X条 in a text numbered 一、/（一） is a citation, not an article.
+    """
+    articles = sum(1 for p in paragraphs if _article_label(p))
+    return articles > 1 or (articles == 1 and not any(_outline_heading(p) for p in paragraphs))
+
+
+def _outline_heading(paragraph: str) -> bool:
+    found = clause_marker(paragraph)
+    return found is not None and found[0] in ITEMS and is_heading(paragraph)
 
 
 def statute_sections(paragraphs: list[str], title: str) -> list[Section]:
     """Sections of a text laid out in articles: front matter, then one or more per article."""
     start = next(i for i, p in enumerate(paragraphs) if _article_label(p) or _division(p))
-    front = preamble(paragraphs[:start], title) if start else []
-    # Prose before the first article is the statute's preamble (序言), whatever its length.
-    sections = [s if s.path[0] in _FRONT else replace(s, path=("序言",)) for s in front]
+    front = paragraphs[:start]
+    if any(_outline_heading(p) for p in front):  # e.g. a notice whose attachment is a regulation
+        sections = outline_sections(front, title)
+    else:  # prose before the first article is the statute's preamble (序言), whatever its length
+        sections = [s if s.path[0] in _FRONT else replace(s, path=("序言",)) for s in preamble(front, title)]
     headings: list[tuple[int, str]] = []
     article: _Article | None = None
     loose: list[str] = []  # text under a heading before its first article

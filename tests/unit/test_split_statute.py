@@ -154,3 +154,32 @@ def test_a_one_line_text_is_one_chunk_and_markup_and_private_use_characters_are_
     ]
     chunks = _chunks("# 示例办法\n<!-- 来源：内部 -->\n第一条 资助\ue000标准为每件5000元。")
     assert [c.text for c in chunks] == ["第一条资助标准为每件5000元。"]
+
+
+def test_a_work_plan_that_cites_an_article_stays_an_outline():
+    text = "\n".join(
+        [
+            "示例区工作方案",
+            "一、总体要求",
+            "第三条规定的资助政策继续执行。",
+            "二、主要任务",
+            "（一）加强保护。",
+        ]
+    )
+    tails = [_tail(c) for c in _chunks(text)]
+    assert tails[0][0] == "一、总体要求" and tails[1] == ["二、主要任务", "（一）"]
+
+
+def test_a_notice_with_a_regulation_attached_keeps_its_outline_and_the_articles():
+    text = "\n".join(
+        [
+            "关于印发资助办法的通知",
+            "一、工作要求",
+            "请认真执行。",
+            "示例区资助办法",
+            "第一条 目的。",
+            "第二条 范围。",
+        ]
+    )
+    tails = [_tail(c) for c in _chunks(text)]
+    assert tails[0] == ["一、工作要求"] and tails[-2:] == [["第一条"], ["第二条"]]
