@@ -39,12 +39,13 @@ class _Article:
             self.paragraphs.append([paragraph])
 
     def sections(self) -> list[Section]:
+        """The whole article when it fits (or has one 款); else one section per 款, labelled 第N款."""
         path = (*self.headings, self.label)
         flat = [p for kuan in self.paragraphs for p in kuan]
-        if sum(map(len, flat)) + len(flat) - 1 <= WHOLE_MAX or len(self.paragraphs) == 1:
-            return [
-                listing(path, flat) if len(self.paragraphs) == 1 else Section(path, "\n".join(flat), True)
-            ]
+        if len(self.paragraphs) == 1:
+            return [listing(path, flat)]
+        if len("\n".join(flat)) <= WHOLE_MAX:
+            return [Section(path, "\n".join(flat), whole=True)]
         return [
             listing((*path, f"第{chinese_number(n)}款"), kuan)
             for n, kuan in enumerate(self.paragraphs, start=1)
