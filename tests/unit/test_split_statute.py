@@ -6,6 +6,8 @@ import pytest
 
 from core.text import PATH_SEP, clause_label
 from ingest.clean import clean_lines
+from ingest.load import load_file
+from ingest.pipeline import parse
 from ingest.split import MAX_CHARS, WHOLE_MAX, chunks_of
 from tests.conftest import SHARED
 
@@ -25,7 +27,7 @@ def _tail(chunk) -> list[str]:
 @pytest.mark.parametrize("path", EXTRA, ids=[p.stem[:8] for p in EXTRA])
 def test_every_article_of_a_law_is_a_chunk_label(path):
     text = path.read_text(encoding="utf-8")
-    chunks = _chunks(text)
+    chunks = parse(load_file(path)).chunks
     labels = {part for c in chunks for part in _tail(c)}
     assert set(ARTICLE.findall(text)) <= labels
     assert not any("INFO END" in c.text or "<!--" in c.text for c in chunks)
