@@ -38,12 +38,21 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     paths = [Path(p) for p in args.paths] or [settings.corpus_dir]
     index = open_index(settings)
-    report = ingest(paths, index=index, progress=_bar)
+    try:
+        report = ingest(paths, index=index, progress=_bar, skip_bad=args.skip_bad)
+    except IngestError as exc:
+        if str(exc).endswith("路径不存在"):
+            raise
+        raise IngestError(f"{exc}\n加 --skip-bad 可跳过无法导入的文件、只导入其余文件") from exc
     print(
         f"文档 {report.documents} 份，条款块 {report.chunks} 个；新增 {report.added}，更新 {report.updated}，"
         f"删除 {report.removed}，未变 {report.unchanged}；"
         f"新向量 {report.embedded} 个；用时 {report.seconds} 秒"
     )
+    if report.skipped:
+        print(f"跳过 {len(report.skipped)} 个无法导入的文件：", file=sys.stderr)
+        for reason in report.skipped:
+            print(f"  {reason}", file=sys.stderr)
     return 0
 
 
@@ -264,6 +273,7 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     ing = sub.add_parser("ingest", help="导入政策文件（默认：自带的上海政策文件）")
     ing.add_argument("paths", nargs="*", help=".txt .md .html .docx .pdf 文件或文件夹")
+    ing.add_argument("--skip-bad", action="store_true", help="跳过无法导入的文件，导入其余文件并列出跳过的")
     for name, fn in (("search", cmd_search), ("ask", cmd_ask)):
         sp = sub.add_parser(name, help="检索条款" if name == "search" else "回答问题（引用条款）")
         sp.add_argument("question", nargs="?")

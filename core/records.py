@@ -69,6 +69,9 @@ class DocumentMeta:
     region: str = ""
     period: str = ""
     kind: str = ""
+    adopted: str = ""  # ISO date a law or regulation was first adopted (通过)
+    effective: str = ""  # ISO date it takes effect (施行)
+    valid_until: str = ""  # ISO date its stated validity ends (有效期至)
 
 
 @dataclass(frozen=True)

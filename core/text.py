@@ -37,15 +37,23 @@ def sentences(text: str) -> list[str]:
 
 
 _CN = "一二三四五六七八九十百"
+_NUM = r"[一二三四五六七八九十百千零〇\d]+"
 # (kind, pattern) in the order they are tried; the kind decides nesting, not the order of appearance.
+# 编 › 章 › 节 head a statute's divisions; 第X条 is an article, 第X款 one of its paragraphs.
 CLAUSE_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("article", re.compile(r"^第[一二三四五六七八九十百零\d]+条")),
-    ("chapter", re.compile(r"^第[一二三四五六七八九十百零\d]+[章节]")),
+    ("article", re.compile(rf"^第{_NUM}条(?:之[一二三四五六七八九十]+)?")),
+    ("part", re.compile(rf"^第{_NUM}编")),
+    ("chapter", re.compile(rf"^第{_NUM}章")),
+    ("section", re.compile(rf"^第{_NUM}节")),
+    ("paragraph", re.compile(rf"^第{_NUM}款")),
     ("cn", re.compile(rf"^[{_CN}]+、")),
     ("paren", re.compile(rf"^[（(][{_CN}]+[）)]")),
     ("arabic", re.compile(r"^\d{1,2}\s*[\.．、](?!\d)")),
     ("arabic_paren", re.compile(r"^[（(]\d{1,2}[）)]")),
 )
+# Kinds that head a division of a statute (outermost first), and the kinds of a list item.
+DIVISIONS = ("part", "chapter", "section")
+ITEMS = ("cn", "paren", "arabic", "arabic_paren")
 # 一是…二是… items inside a paragraph (the lead-in ends with 。 or ；).
 ENUM_ITEM = re.compile(rf"(?:(?<=^)|(?<=[。；;]))([{_CN[:-1]}]是)")
 
@@ -72,13 +80,14 @@ def clause_tail(clause: str, title: str) -> str:
 
 
 def clause_label(clause: str, title: str) -> str:
-    """The clause's own number, e.g. （二十六） or 第三条; an arabic item keeps its parent: （二）6."""
+    """The clause's own number (（二十六）, 第三条); an arabic item or 款 keeps its parent: 第三条第二款."""
     segments = [s.strip() for s in clause_tail(clause, title).split(PATH_SEP) if s.strip()]
     if not segments:
         return ""
     labels = [found[1] if (found := clause_marker(s)) else "" for s in segments]
     last = labels[-1] or segments[-1][:12]
-    if labels[-1][:1].isdigit() and len(labels) > 1 and labels[-2]:
+    nested = labels[-1][:1].isdigit() or labels[-1].endswith("款")
+    if nested and len(labels) > 1 and labels[-2]:
         return labels[-2] + last
     return last
 

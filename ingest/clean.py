@@ -22,6 +22,12 @@ _TAIL_MARKER = re.compile(
 )
 _MD_HEADING = re.compile(r"^#{1,6}\s*")
 _MD_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_MD_QUOTE_OR_BULLET = re.compile(r"^(?:>\s*)+|^[-*+]\s+(?=\S)")
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+# Comments (<!-- … -->, over several lines too) and characters that carry no text: private-use
+# code points (icon fonts, unmapped glyphs of a PDF), zero-width marks, the BOM.
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+_INVISIBLE = re.compile("[\ue000-\uf8ff\U000f0000-\U0010ffff\u200b-\u200d\u2060\ufeff]")
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _SPACE_BETWEEN_CJK = re.compile(
     rf"(?<=[{_CJK}])[ \t\u3000]+(?=[{_CJK}“”《》（）])|(?<=[“”《》（）])[ \t\u3000]+(?=[{_CJK}])"
@@ -30,9 +36,16 @@ _TERMINAL = "。！？；：!?;:”’」』）)】》.…"
 _MID_PUNCT = re.compile(r"[，。；,;]")
 
 
+def _lines(raw: str) -> list[str]:
+    """The raw text's lines without comments and invisible characters."""
+    text = _INVISIBLE.sub("", _COMMENT.sub("", raw))
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
 def _strip_markup(line: str) -> str:
-    line = _MD_HEADING.sub("", line.strip().strip("\ufeff"))
-    line = _MD_BOLD.sub(r"\1", line)
+    line = _MD_HEADING.sub("", line.strip())
+    line = _MD_QUOTE_OR_BULLET.sub("", line)
+    line = _MD_LINK.sub(r"\1", _MD_BOLD.sub(r"\1", line))
     line = line.rstrip("\\").strip()
     return _SPACE_BETWEEN_CJK.sub("", line)
 
@@ -57,7 +70,7 @@ def _continues(previous: str, following: str) -> bool:
 
 def clean_lines(raw: str) -> list[str]:
     """The document as a list of paragraphs, boilerplate removed and broken sentences rejoined."""
-    lines = [_strip_markup(line) for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lines = [_strip_markup(line) for line in _lines(raw)]
     lines = [line for line in lines if not _NOISE_LINE.search(line)]
     lines = _cut_tail(lines)
     paragraphs: list[str] = []
@@ -73,5 +86,5 @@ def clean_lines(raw: str) -> list[str]:
 
 def markup_free_lines(raw: str) -> list[str]:
     """Non-empty lines with markup stripped but nothing removed: the input of metadata extraction."""
-    lines = (_strip_markup(line) for line in raw.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    lines = (_strip_markup(line) for line in _lines(raw))
     return [line for line in lines if line]

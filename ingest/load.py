@@ -94,8 +94,11 @@ PARSERS: dict[str, Callable[[bytes, str], str]] = {
 
 
 def doc_id_for(path: Path) -> str:
-    """A stable id from the file name: its stem, lower-cased, with unsafe characters replaced."""
-    stem = re.sub(r"[^\w\-]+", "_", path.stem, flags=re.UNICODE).strip("_").lower()
+    """A stable id from the file name: its stem, lower-cased, with unsafe characters replaced.
+
+    Parentheses stay, so 专利法(2020-10-17).md is 专利法(2020-10-17), the name question sets cite.
+    """
+    stem = re.sub(r"[^\w\-()]+", "_", path.stem, flags=re.UNICODE).strip("_").lower()
     return stem or hashlib.sha1(path.name.encode()).hexdigest()[:12]
 
 
@@ -121,6 +124,12 @@ def load_file(path: Path) -> RawDocument:
     )
 
 
+def _wanted(path: Path, folder: Path) -> bool:
+    """A supported file of a folder, outside hidden files and hidden folders (.git, .cache …)."""
+    hidden = any(part.startswith(".") for part in path.relative_to(folder).parts)
+    return not hidden and path.suffix.lower() in SUPPORTED and path.is_file()
+
+
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
     """Expand folders into their supported files; return (files, folders) or raise for a missing path."""
     files: list[Path] = []
@@ -130,13 +139,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[Path]]:
             raise IngestError(f"{path}: 路径不存在")
         if path.is_dir():
             folders.append(path.resolve())
-            files.extend(
-                sorted(
-                    p
-                    for p in path.rglob("*")
-                    if p.is_file() and p.suffix.lower() in SUPPORTED and not p.name.startswith(".")
-                )
-            )
+            files.extend(sorted(p for p in path.rglob("*") if _wanted(p, path)))
         else:
             files.append(path)
     return files, folders

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from core.errors import IngestError
 from core.records import Chunk, DocumentMeta
 from vectorstore.embed import embed_cached
 from vectorstore.index import Index
@@ -22,7 +23,7 @@ from .split import chunks_of
 
 # Bump when cleaning, splitting or metadata change: every document is then parsed again
 # (its unchanged chunk texts still come from the embedding cache).
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 
 def version_hash(raw: RawDocument) -> str:
@@ -49,6 +50,7 @@ class IngestReport:
     unchanged: int
     embedded: int
     seconds: float
+    skipped: tuple[str, ...] = ()  # one line per bad file left out (ingest with skip_bad)
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,29 @@ def parse(raw: RawDocument) -> Parsed:
     paragraphs = clean_lines(raw.text)
     identity = DocumentMeta(raw.doc_id, title=raw.doc_id, source=raw.source, content_hash=version_hash(raw))
     meta = extract(markup_free_lines(raw.text), "\n".join(paragraphs), identity=identity)
-    return Parsed(meta, chunks_of(raw.doc_id, meta.title, meta.region, meta.doc_number, paragraphs))
+    chunks = chunks_of(raw.doc_id, meta.title, meta.region, meta.doc_number, paragraphs)
+    if not chunks:
+        raise IngestError(f"{raw.source}: 没有可导入的正文（只有空白、标记或注释）")
+    return Parsed(meta, chunks)
+
+
+def _read(files: Sequence[Path]) -> tuple[list[RawDocument], dict[Path, str]]:
+    """Every file loaded and checked for text; the bad ones by path, with their one-line reasons."""
+    raws: list[RawDocument] = []
+    bad: dict[Path, str] = {}
+    for file in files:
+        try:
+            raws.append(load_file(file))
+        except IngestError as exc:
+            bad[file.resolve()] = str(exc)
+    return raws, bad
+
+
+def _failure(bad: dict[Path, str]) -> IngestError:
+    """One error naming every bad file, one line each."""
+    if len(bad) == 1:
+        return IngestError(next(iter(bad.values())))
+    return IngestError("\n".join([f"{len(bad)} 个文件无法导入，索引未改动：", *bad.values()]))
 
 
 def _unique_ids(docs: list[RawDocument]) -> list[RawDocument]:
@@ -111,27 +135,49 @@ def remove(doc_ids: Sequence[str], *, index: Index) -> int:
     return commit(index, [], doc_ids)
 
 
-def ingest(paths: Sequence[Path], *, index: Index, progress: ProgressFactory = _no_progress) -> IngestReport:
+def ingest(
+    paths: Sequence[Path],
+    *,
+    index: Index,
+    progress: ProgressFactory = _no_progress,
+    skip_bad: bool = False,
+) -> IngestReport:
     """Add or update the given files and folders; a folder's vanished files leave the index.
 
-    Any unreadable file aborts before the index is touched; an interruption before the catalog
-    commit leaves the previous index as it was (vectors already computed stay cached).
+    Bad files (unreadable, or with no text to chunk) are all named in one IngestError before the
+    index is touched; with ``skip_bad`` the good ones are ingested, the bad ones reported in
+    ``skipped`` (a bad file already indexed keeps its previous version). An interruption before
+    the catalog commit leaves the previous index as it was (vectors already computed stay cached).
     """
     started = time.monotonic()
     files, folders = discover(paths)
-    raws = _unique_ids([load_file(f) for f in files])
+    loaded, bad = _read(files)
+    raws = _unique_ids(loaded)
     existing = {d.doc_id: d for d in index.catalog.documents()}
-    incoming = {r.doc_id for r in raws}
     changed: list[Parsed] = []
+    kept: list[RawDocument] = []
     added = updated = unchanged = 0
     for raw in raws:
         old = existing.get(raw.doc_id)
         if old and old.content_hash == version_hash(raw) and old.source == raw.source:
             unchanged += 1
+            kept.append(raw)
             continue
-        changed.append(parse(raw))
+        try:
+            changed.append(parse(raw))
+        except IngestError as exc:
+            bad[Path(raw.source)] = str(exc)
+            continue
+        kept.append(raw)
         added, updated = (added, updated + 1) if old else (added + 1, updated)
-    removals = [d for d, m in existing.items() if d not in incoming and _under(m.source, folders)]
+    if bad and not skip_bad:
+        raise _failure(bad)
+    incoming = {r.doc_id for r in kept}
+    removals = [
+        d
+        for d, m in existing.items()
+        if d not in incoming and _under(m.source, folders) and Path(m.source) not in bad
+    ]
 
     new_chunks = [c for p in changed for c in p.chunks]
     embedded = 0
@@ -153,4 +199,5 @@ def ingest(paths: Sequence[Path], *, index: Index, progress: ProgressFactory = _
         unchanged=unchanged,
         embedded=embedded,
         seconds=round(time.monotonic() - started, 2),
+        skipped=tuple(bad.values()),
     )

@@ -3,100 +3,23 @@
 from __future__ import annotations
 
 import hashlib
-import re
-from dataclasses import dataclass
 
-from core.figures import FULL_DATE
 from core.records import Chunk
-from core.text import ENUM_ITEM, PATH_SEP, clause_marker, normalize, sentences
+from core.text import PATH_SEP, sentences
 
-MAX_CHARS = 360
+from .sections import MAX_CHARS, WHOLE_MAX, Section, outline_sections
+from .statute import is_statute, statute_sections
 
-_PROSE = re.compile(r"[，。；,;：:]")
-
-
-@dataclass(frozen=True)
-class Section:
-    """A clause before it is cut into chunk-sized windows."""
-
-    path: tuple[str, ...]
-    text: str
-
-
-def _date_line(line: str) -> bool:
-    """A line that starts with a full date (a notice's signing date)."""
-    match = FULL_DATE.match(line)
-    return match is not None and match["year"] is not None
-
-
-def _is_heading(line: str) -> bool:
-    """A short line that names a section rather than saying something."""
-    return len(line) <= 40 and "。" not in line and not line.endswith(("；", ";", "：", ":"))
-
-
-def _is_bare_heading(line: str) -> bool:
-    """An unnumbered section title (e.g. 厚植知识产权文化理念)."""
-    return len(line) <= 24 and not _PROSE.search(line) and not _date_line(line)
-
-
-def _split_enumeration(text: str) -> list[tuple[str, str]]:
-    """一是…二是…三是… inside a paragraph → [(label, item)], with any lead-in as label ''."""
-    starts = [m.start(1) for m in ENUM_ITEM.finditer(text)]
-    if len(starts) < 2 and not (starts and starts[0] == 0):
-        return [("", text)]
-    parts: list[tuple[str, str]] = []
-    if starts[0] > 0:
-        parts.append(("", text[: starts[0]]))
-    for i, start in enumerate(starts):
-        end = starts[i + 1] if i + 1 < len(starts) else len(text)
-        parts.append((text[start : start + 2], text[start:end]))
-    return parts
-
-
-def _preamble(paragraphs: list[str], title: str) -> list[Section]:
-    """Text before the first heading: the issuing notice (up to its date line), then the lead-in."""
-    key = normalize(title)
-    body = [p for p in paragraphs if not (normalize(p) and normalize(p) in key)]
-    last_date = max((i for i, p in enumerate(body) if _date_line(p)), default=-1)
-    sections: list[Section] = []
-    if last_date >= 0:
-        sections.append(Section(("印发通知",), "\n".join(body[: last_date + 1])))
-    rest: list[str] = []
-    for paragraph in body[last_date + 1 :]:
-        if rest and len(rest[-1]) < 30 and not rest[-1].endswith("。"):
-            rest[-1] += "\n" + paragraph
-        else:
-            rest.append(paragraph)
-    for i, paragraph in enumerate(rest, start=1):
-        lead = sentences(paragraph)[0].rstrip("。；;") if paragraph else ""
-        label = lead if 4 <= len(lead) <= 30 and "\n" not in lead else f"第{i}段"
-        sections.append(Section((label,), paragraph))
-    return sections
+__all__ = ["MAX_CHARS", "WHOLE_MAX", "Section", "chunk_id", "chunks_of", "sections_of"]
 
 
 def sections_of(paragraphs: list[str], title: str) -> list[Section]:
-    """Walk the paragraphs, keeping a stack of open headings; each prose paragraph becomes clauses."""
-    first_heading = next((i for i, p in enumerate(paragraphs) if clause_marker(p) and _is_heading(p)), None)
-    if first_heading is None:
-        return _preamble(paragraphs, title)
-    sections = _preamble(paragraphs[:first_heading], title)
-    stack: list[tuple[str, str]] = []
-    for paragraph in paragraphs[first_heading:]:
-        found = clause_marker(paragraph)
-        if found and _is_heading(paragraph):
-            kind, label = found[0], paragraph
-        elif not found and _is_bare_heading(paragraph):
-            kind, label = (stack[-1][0] if stack else "bare"), paragraph
-        else:
-            base = tuple(label for _, label in stack)
-            item = (found[1],) if found else ()
-            for enum_label, text in _split_enumeration(paragraph):
-                sections.append(Section(base + item + ((enum_label,) if enum_label else ()), text))
-            continue
-        kinds = [k for k, _ in stack]
-        if kind in kinds:
-            del stack[kinds.index(kind) :]
-        stack.append((kind, label))
+    """A statute by its articles; any other text by its outline numbering (一、/（一）/1./一是)."""
+    sections = (
+        statute_sections(paragraphs, title) if is_statute(paragraphs) else outline_sections(paragraphs, title)
+    )
+    if not sections and paragraphs:  # a text that is nothing but its title line(s) is its own body
+        return [Section(("正文",), "\n".join(paragraphs))]
     return sections
 
 
@@ -117,6 +40,30 @@ def _windows(text: str, limit: int = MAX_CHARS) -> list[str]:
     return windows
 
 
+def _item_windows(section: Section) -> list[str]:
+    """Windows of whole items, each headed by the lead-in so no window loses what its items are."""
+    lead = section.lead if len(section.lead) <= MAX_CHARS // 3 else ""
+    windows: list[str] = []
+    current = [section.lead]
+    for item in section.items:
+        if len(current) > 1 and sum(map(len, current)) + len(item) > MAX_CHARS:
+            windows.append("\n".join(current))
+            current = [lead] if lead else []
+        current.append(item)
+    windows.append("\n".join(current))
+    return [piece for window in windows for piece in _windows(window)]
+
+
+def windows(section: Section) -> list[str]:
+    """The chunk texts of one section: whole when it fits, else windows that keep its lead-in."""
+    text = section.text.strip()
+    if section.whole and len(text) <= WHOLE_MAX:
+        return [text]
+    if section.items:
+        return _item_windows(section)
+    return _windows(text)
+
+
 def chunk_id(doc_id: str, clause: str, text: str) -> str:
     """Stable id: the same clause text under the same path always gets the same id."""
     digest = hashlib.sha1(f"{clause}\n{text}".encode()).hexdigest()[:12]
@@ -129,7 +76,7 @@ def chunks_of(doc_id: str, title: str, region: str, doc_number: str, paragraphs:
     seen: set[str] = set()
     for section in sections_of(paragraphs, title):
         clause = PATH_SEP.join((title, *section.path))
-        for text in _windows(section.text.strip()):
+        for text in windows(section):
             cid = chunk_id(doc_id, clause, text)
             if cid in seen:
                 continue

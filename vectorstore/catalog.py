@@ -33,7 +33,15 @@ class Catalog:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(path, check_same_thread=False)
         self._db.executescript(_SCHEMA)
+        self._add_missing_columns()
         self._db.commit()
+
+    def _add_missing_columns(self) -> None:
+        """A catalog written before DocumentMeta gained fields gets them, empty, so old indexes still load."""
+        present = {row[1] for row in self._db.execute("PRAGMA table_info(documents)")}
+        for name in _DOC_FIELDS:
+            if name not in present:
+                self._db.execute(f"ALTER TABLE documents ADD COLUMN {name} TEXT NOT NULL DEFAULT ''")
 
     def generation(self) -> int:
         row = self._db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
@@ -70,7 +78,10 @@ class Catalog:
             for meta, chunks in upserts:
                 self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (meta.doc_id,))
                 marks = ", ".join("?" * len(_DOC_FIELDS))
-                self._db.execute(f"INSERT OR REPLACE INTO documents VALUES ({marks})", astuple(meta))
+                self._db.execute(
+                    f"INSERT OR REPLACE INTO documents ({', '.join(_DOC_FIELDS)}) VALUES ({marks})",
+                    astuple(meta),
+                )
                 self._db.executemany(_INSERT_CHUNK, [astuple(c) for c in chunks])
             generation = self.generation() + 1
             self._db.execute(

@@ -92,4 +92,48 @@ def test_discover_expands_folders_and_reports_missing_paths(tmp_path):
 
 def test_doc_ids_come_from_file_names():
     assert doc_id_for(Path("/x/003_4c335478ba59925d.txt")) == "003_4c335478ba59925d"
-    assert doc_id_for(Path("/x/杨浦 方案(2024).docx")) == "杨浦_方案_2024"
+    assert doc_id_for(Path("/x/杨浦 方案(2024).docx")) == "杨浦_方案(2024)"
+    assert doc_id_for(Path("/x/专利法(2020-10-17).md")) == "专利法(2020-10-17)"
+
+
+def test_hidden_files_and_folders_are_not_ingested(tmp_path):
+    for relative in ("a.txt", ".hidden.txt", ".git/b.txt", "sub/.cache/c.md", "sub/d.md"):
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(CLAUSE, encoding="utf-8")
+    files, _ = discover([tmp_path])
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in files) == ["a.txt", "sub/d.md"]
+
+
+def test_a_one_line_text_gives_one_chunk(tmp_path):
+    path = tmp_path / "notice.txt"
+    path.write_text("专利资助申请须在每年3月31日前提交。\n", encoding="utf-8")
+    assert [c.text for c in parse(load_file(path)).chunks] == ["专利资助申请须在每年3月31日前提交。"]
+
+
+@pytest.mark.parametrize("content", ["<!-- 草稿 -->\n", "# \n\n---\n", "<html><body><p> </p></body></html>"])
+def test_a_file_with_only_markup_is_an_error_naming_it(tmp_path, content):
+    path = tmp_path / ("empty.html" if content.startswith("<html") else "empty.md")
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(IngestError, match=path.name) as info:
+        parse(load_file(path))
+    assert "\n" not in str(info.value)
+
+
+def test_articles_in_a_pdf_keep_their_numbers(tmp_path):
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    path = tmp_path / "rules.pdf"
+    page = canvas.Canvas(str(path))
+    page.setFont("STSong-Light", 12)
+    lines = (
+        "示例区专利资助办法",
+        "第一条 为了鼓励发明创造，制定本办法。",
+        "第三条",
+        "资助标准为每件5000元。",
+    )
+    for y, line in zip((750, 730, 710, 690), lines, strict=True):
+        page.drawString(72, y, line)
+    page.save()
+    chunks = parse(load_file(path)).chunks
+    assert [c.clause.split(" › ")[-1] for c in chunks] == ["第一条", "第三条"]
+    assert "5000元" in chunks[1].text

@@ -13,7 +13,10 @@ CORPUS = Path(__file__).resolve().parents[2] / "data" / "policies"
 
 
 def _meta(prefix: str):
-    raw = next(CORPUS.glob(f"{prefix}_*.txt")).read_text(encoding="utf-8")
+    return _meta_of(next(CORPUS.glob(f"{prefix}_*.txt")).read_text(encoding="utf-8"))
+
+
+def _meta_of(raw: str) -> DocumentMeta:
     return extract(
         markup_free_lines(raw), "\n".join(clean_lines(raw)), identity=DocumentMeta("d", "d", "", "")
     )
@@ -22,11 +25,11 @@ def _meta(prefix: str):
 @pytest.mark.parametrize(
     ("prefix", "title", "number", "date", "region", "period", "kind"),
     [
-        ("000", "关于健全区内科技类企业知识产权保护、转让转化链的建议的答复意见（建议号011）", "", "", "宝山区", "", "reply_letter"),
-        ("001", "上海市松江区国家知识产权强市建设示范城区工作方案(2024-2026年)", "", "2024-04-07", "松江区", "2024-2026年", "work_plan"),
-        ("002", "上海市专利转化运用专项行动实施方案", "沪府办发〔2024〕7号", "2024-04-24", "上海市", "", "work_plan"),
-        ("003", "上海市杨浦区关于国家知识产权强市建设试点城区工作方案（2024-2026年）", "杨府发〔2024〕4号", "2024-03-15", "杨浦区", "2024-2026年", "work_plan"),
-        ("004", "着力打造知识产权“徐汇方案”", "", "2021-12-29", "徐汇区", "", "news_article"),
+        ("000", "关于健全区内科技类企业知识产权保护、转让转化链的建议的答复意见（建议号011）", "", "", "宝山区", "", "答复"),
+        ("001", "上海市松江区国家知识产权强市建设示范城区工作方案(2024-2026年)", "", "2024-04-07", "松江区", "2024-2026年", "工作方案"),
+        ("002", "上海市专利转化运用专项行动实施方案", "沪府办发〔2024〕7号", "2024-04-24", "上海市", "", "工作方案"),
+        ("003", "上海市杨浦区关于国家知识产权强市建设试点城区工作方案（2024-2026年）", "杨府发〔2024〕4号", "2024-03-15", "杨浦区", "2024-2026年", "工作方案"),
+        ("004", "着力打造知识产权“徐汇方案”", "", "2021-12-29", "徐汇区", "", "新闻"),
     ],
 )  # fmt: skip
 def test_metadata_of_each_seed_document(prefix, title, number, date, region, period, kind):
