@@ -116,6 +116,8 @@ def decide(info: QueryInfo, m: Measures, thresholds: Thresholds, *, floor: float
         return RefusalReason.GREETING
     if m.rule:
         return m.rule
+    if m.weight == 0 and not info.about_a_document:
+        return RefusalReason.WEAK_EVIDENCE  # no word of the question stands in any document
     if m.weight < floor and not (info.about_a_document and (info.districts or info.city)):
         return RefusalReason.TOO_VAGUE
     if m.strength < thresholds.evidence:

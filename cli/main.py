@@ -239,22 +239,33 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
-    from quality.calibrate import calibrate, save
+    from quality.calibrate import calibrate, cross_validate, measure_all, per_persona, save
     from quality.evaluate import load_set
 
-    items = load_set(Path(args.set))
-    result = calibrate(items, _assistant(settings).measures)
+    items = [item for name in args.sets for item in load_set(Path(name))]
+    target = Path(args.out) if args.out else settings.data_dir / CALIBRATION_NAME
+    if args.docs:
+        settings = _eval_settings(settings, args.docs, _bar)
+    rows = measure_all(items, _assistant(settings).measures)
+    result = calibrate(rows)
     for name in ("evidence", "sentence"):
         cut = getattr(result, name)
         print(
             f"{name:10s} threshold {cut.value}  (lowest answerable {cut.lowest_answerable}, "
             f"highest unanswerable {cut.highest_unanswerable}, errors {cut.errors})"
         )
+    print("fold  evidence  sentence  questions  false_refusals  wrong_answers")
+    for fold in cross_validate(rows):
+        print(
+            f"{fold.fold:4d}  {fold.evidence:8.4f}  {fold.sentence:8.4f}  {fold.questions:9d}  "
+            f"{fold.false_refusals:14d}  {fold.wrong_answers:13d}"
+        )
+    for persona, own in per_persona(rows).items():
+        print(f"persona {persona:10s} evidence {own.evidence.value}  sentence {own.sentence.value}")
     if args.write or args.out:
-        target = Path(args.out) if args.out else settings.data_dir / CALIBRATION_NAME
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            save(result, target, source=Path(args.set).name)
+            save(result, target, source=", ".join(Path(name).name for name in args.sets))
         except OSError as exc:
             raise InputError(f"无法写入 {target}（{exc.strerror}）") from exc
         print(f"已写入 {target}（此后启动的 ipbot 使用这组阈值）")
@@ -300,8 +311,11 @@ def parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--json", action="store_true")
     ev.set_defaults(func=cmd_eval)
-    cal = sub.add_parser("calibrate", help="在题集上校准拒答阈值")
-    cal.add_argument("set")
+    cal = sub.add_parser("calibrate", help="在题集上校准拒答阈值（可多个题集，含交叉验证）")
+    cal.add_argument("sets", nargs="+", metavar="SET")
+    cal.add_argument(
+        "--docs", action="append", metavar="PATH", help="另建索引：自带政策文件加这些文件（可重复）"
+    )
     cal.add_argument("--write", action="store_true", help="写入数据目录下的 calibration.json")
     cal.add_argument("--out", metavar="PATH", help="写入指定文件（用 IPBOT_CALIBRATION_FILE 指向它）")
     cal.set_defaults(func=cmd_calibrate)
