@@ -9,7 +9,16 @@ from dataclasses import dataclass
 from core.errors import InputError
 from core.figures import DOC_NUMBER
 from core.numerals import ARTICLE_REF, articles_in
-from core.places import CITY, DISTRICTS, SHORT_NAMES, districts_in, names_city, outside_place, places_in
+from core.places import (
+    CITY,
+    DISTRICTS,
+    NATIONAL,
+    SHORT_NAMES,
+    districts_in,
+    names_city,
+    outside_place,
+    places_in,
+)
 from core.records import FIGURE_INTENTS, Intent
 from core.text import to_simplified
 
@@ -151,8 +160,8 @@ def analyse(question: str) -> QueryInfo:
 
 
 def region_allowed(chunk_region: str, info: QueryInfo) -> bool:
-    """A district question never gets another district's policy; city-level text always applies."""
-    if not info.districts or chunk_region in ("", CITY):
+    """A district question never gets another district's policy; city-level and national text always apply."""
+    if not info.districts or chunk_region in ("", CITY, NATIONAL):
         return True
     return chunk_region in info.districts
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from core.errors import ConfigError
 from core.figures import figure_in
-from core.places import CITY
+from core.places import CITY, NATIONAL
 from core.records import Hit, RefusalReason
 
 from .evidence import Quote, Term, coverage, idf, states_figure, strength
@@ -97,7 +97,9 @@ def measure(
     elif not regions:
         rule = RefusalReason.NOTHING_INDEXED
     elif missing := _uncovered(info, regions):
-        rule = RefusalReason.DISTRICT_NOT_COVERED if len(missing) == len(info.districts) else None
+        # A law applies in every district; a district's own programmes are what no document here covers.
+        law = bool(hits) and hits[0].chunk.region == NATIONAL
+        rule = RefusalReason.DISTRICT_NOT_COVERED if len(missing) == len(info.districts) and not law else None
     elif not hits:
         rule = RefusalReason.WEAK_EVIDENCE
     elif missing := _unstated_years(info, hits[:3]):
@@ -154,7 +156,7 @@ _WHY = {
 
 def why(reason: RefusalReason, info: QueryInfo, m: Measures, regions: Collection[str]) -> str:
     """The specific reason, as the refusal message states it."""
-    covered = "、".join(sorted(r for r in regions if r and r != CITY)) or "无"
+    covered = "、".join(sorted(r for r in regions if r and r not in (CITY, NATIONAL))) or "无"
     if CITY in regions:
         covered = f"上海市及{covered}" if covered != "无" else "上海市"
     what = "具体数字、日期或文号"

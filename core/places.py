@@ -13,6 +13,7 @@ DISTRICTS = (
     "宝山区", "嘉定区", "浦东新区", "金山区", "松江区", "青浦区", "奉贤区", "崇明区",
 )  # fmt: skip
 CITY = "上海市"
+NATIONAL = "全国"  # the region of national law: 全国人大, 国务院, 最高人民法院 and ministries
 
 
 def short_name(district: str) -> str:

@@ -7,10 +7,8 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from core.figures import DOC_NUMBER, FULL_DATE, PERIOD
-from core.places import region_of
+from core.places import NATIONAL, region_of
 from core.records import DocumentMeta
-
-NATIONAL = "全国"  # the region of national law: 全国人大, 国务院, 最高人民法院 and ministries
 
 _DATE_CN = re.compile(rf"^(?:{FULL_DATE.pattern})(?:印发)?$")
 _DATE_STAMP = re.compile(
