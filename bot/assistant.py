@@ -172,9 +172,16 @@ class Assistant:
                     info = analyse(with_region(rewrite.question, region))
         terms = self._hybrid.terms(info)
         hits = self._hybrid.search(info, self._options.k, terms)
-        floor, regions = self._hybrid.vague_floor(), self._hybrid.regions()
+        floor, noise, regions = self._hybrid.vague_floor(), self._hybrid.noise_floor(), self._hybrid.regions()
         decision = choose(
-            info, hits, terms, self._options.thresholds, quick=quick, regions=regions, floor=floor
+            info,
+            hits,
+            terms,
+            self._options.thresholds,
+            quick=quick,
+            regions=regions,
+            floor=floor,
+            noise=noise,
         )
         return _Asked(text, rewrite, session_id, info, hits, terms, decision, started, quick)
 

@@ -54,14 +54,15 @@ def choose(
     quick: bool,
     regions: Collection[str],
     floor: float = 0.0,
+    noise: float = 0.0,
 ) -> Composition:
     """The refusal rule's decision on the retrieved clauses, and the quotes that answer when it lets them.
 
-    `regions`: the regions of the indexed documents; `floor`: see refusal.vague_floor.
+    `regions`: the regions of the indexed documents; `floor`, `noise`: see refusal.decide.
     """
     found = candidates(info, hits, terms)
     measures = measure(info, hits, terms, found, regions=regions)
-    reason = decide(info, measures, thresholds, floor=floor)
+    reason = decide(info, measures, thresholds, floor=floor, noise=noise)
     if reason is not None:
         return Composition((), reason, measures)
     quotes = compose(info, answering(info, found, terms, thresholds), terms, quick=quick)

@@ -56,6 +56,7 @@ class Measures:
     figure: float  # best coverage by a sentence stating the asked kind of figure (1.0 if none is asked)
     asks_figure: bool = False
     missing: tuple[str, ...] = ()  # districts without documents, or years no clause speaks of
+    dense: float = 1.0  # the best cosine among the top hits
 
 
 def figure_coverage(info: QueryInfo, quote: Quote, terms: Sequence[Term]) -> float:
@@ -109,11 +110,18 @@ def measure(
         stating = [q for q in found if states_figure(q.text, info)]
         figure = max((figure_coverage(info, q, terms) for q in stating), default=0.0)
     weight = sum(w for _, w in terms)
-    return Measures(rule, weight, strength(terms, hits), figure, info.wants_figure, missing)
+    dense = max((h.scores.dense for h in hits), default=0.0)
+    return Measures(rule, weight, strength(terms, hits), figure, info.wants_figure, missing, dense)
 
 
-def decide(info: QueryInfo, m: Measures, thresholds: Thresholds, *, floor: float) -> RefusalReason | None:
-    """Why the documents do not answer (None when they do). `floor`: see vague_floor."""
+def decide(
+    info: QueryInfo, m: Measures, thresholds: Thresholds, *, floor: float, noise: float = 0.0
+) -> RefusalReason | None:
+    """Why the documents do not answer (None when they do).
+
+    `floor`: see vague_floor; `noise`: the index's noise level (HybridRetriever.noise_floor) — a question
+    no closer to the documents than everyday questions are is not answered, whatever words it shares.
+    """
     if info.greeting and (m.weight < floor or m.strength < thresholds.evidence):
         return RefusalReason.GREETING
     if m.rule:
@@ -122,7 +130,7 @@ def decide(info: QueryInfo, m: Measures, thresholds: Thresholds, *, floor: float
         return RefusalReason.WEAK_EVIDENCE  # no word of the question stands in any document
     if m.weight < floor and not (info.about_a_document and (info.districts or info.city)):
         return RefusalReason.TOO_VAGUE
-    if m.strength < thresholds.evidence:
+    if m.strength < thresholds.evidence or m.dense < noise:
         return RefusalReason.WEAK_EVIDENCE
     if m.figure < thresholds.sentence:
         return RefusalReason.FIGURE_NOT_STATED

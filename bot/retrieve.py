@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 from core.places import CITY, strip_places
 from core.records import Chunk, Hit, Scores
@@ -13,6 +16,15 @@ from vectorstore.index import Index
 from .evidence import Term, content_terms, coverage, idf
 from .query import QueryInfo, region_allowed
 from .refusal import vague_floor
+
+BACKGROUND = Path(__file__).resolve().parent / "data" / "background_questions.txt"
+
+
+@cache
+def background_questions() -> tuple[str, ...]:
+    """Everyday questions outside IP policy, whose similarity to the index is its noise level."""
+    lines = BACKGROUND.read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
 @dataclass(frozen=True)
@@ -79,21 +91,54 @@ class HybridRetriever:
         self._index = index
         self._weights = weights or FusionWeights()
         self._regions: tuple[object, frozenset[str]] = (None, frozenset())
+        self._joined: tuple[object, str] = (None, "")
+        self._noise: tuple[object, float] = (None, 0.0)
 
     def vague_floor(self) -> float:
         """The least term weight a question needs in this index (evidence.vague_floor)."""
         return vague_floor(len(self._index.keyword().ids))
 
     def terms(self, info: QueryInfo) -> list[Term]:
-        """The question's content terms the index knows, weighted by their rarity in it.
+        """The question's content terms that stand in the documents, weighted by their rarity there.
 
-        A word no document uses (员工, 打官司, 这边) says nothing about whether the documents answer,
-        so it neither counts for nor against a question.
+        A word no document uses (员工, 这边) says nothing about whether the documents answer, so it
+        neither counts for nor against a question; but the parts of such a word (合同 in 劳动合同,
+        补偿 in 经济补偿) do not stand in for it: the question is about the whole, which is absent.
         """
         keyword = self._index.keyword()
         n = len(keyword.ids)
-        tokens = [t for t in self._index.tokenizer.tokens(strip_places(info.read)) if keyword.df(t)]
-        return content_terms(tokens, lambda t: idf(keyword.df(t), n))
+        corpus = self._corpus()
+        tokens = self._index.tokenizer.tokens(strip_places(info.read))
+        absent = [t for t in tokens if len(t) > 2 and not keyword.df(t) and normalize(t) not in corpus]
+        known = [
+            t
+            for t in tokens
+            if (keyword.df(t) or normalize(t) in corpus) and not any(t in whole for whole in absent)
+        ]
+        return content_terms(known, lambda t: idf(max(keyword.df(t), 1), n))
+
+    def _corpus(self) -> str:
+        """Every chunk's text in matching form, joined (rebuilt when the index changes)."""
+        chunks = self._index.chunks()
+        if self._joined[0] is not chunks:
+            self._joined = (chunks, "\n".join(normalize(c.search_text()) for c in chunks.values()))
+        return self._joined[1]
+
+    def noise_floor(self) -> float:
+        """How close this index comes to questions no IP policy answers (bot/data/background_questions.txt):
+        the mean plus two standard deviations of their best cosine. Derived per index, never fitted."""
+        chunks = self._index.chunks()
+        if self._noise[0] is not chunks:
+            best = [
+                max(
+                    (cos for _, cos in self._index.vectors.query(self._index.embedder.query(q), 5)),
+                    default=0.0,
+                )
+                for q in background_questions()
+            ]
+            floor = statistics.fmean(best) + 2 * statistics.stdev(best) if len(best) > 1 and chunks else 0.0
+            self._noise = (chunks, floor)
+        return self._noise[1]
 
     def regions(self) -> frozenset[str]:
         """The regions of the indexed documents (empty when nothing is indexed)."""

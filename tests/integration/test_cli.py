@@ -123,8 +123,8 @@ def test_eval_prints_the_metrics(built_data_dir, tmp_path):
     questions.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     out = run(built_data_dir, "eval", "--json", str(questions))
     assert out.returncode == 0, out.stderr
-    body = json.loads(out.stdout)
-    assert [q["id"] for q in body["questions"]] == ["a", "b"]
+    (body,) = json.loads(out.stdout)  # one object per set
+    assert body["set"] == "two" and [q["id"] for q in body["questions"]] == ["a", "b"]
     metrics = body["metrics"]
     assert metrics["answerable"] == 1 and metrics["unanswerable"] == 1
     assert metrics["hit@1"] == metrics["fact_recall"] == metrics["refusal_accuracy"] == 1.0

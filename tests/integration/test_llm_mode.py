@@ -161,7 +161,7 @@ def test_refusals_are_decided_before_the_model_is_called(
     answer = llm.answer(question)
 
     assert answer.refused and server.requests == []
-    assert "问答助手" not in answer.answer and answer.fallback_reason is None
+    assert "只依据" not in answer.answer and answer.fallback_reason is None  # the model's reply never shows
 
 
 def test_quick_answers_are_quoted_without_the_model(llm: Assistant, server: FakeOpenAIServer) -> None:
