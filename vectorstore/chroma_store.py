@@ -67,11 +67,14 @@ class VectorStore:
         return int(self._collection.count())
 
     def query(self, vector: Vectors, k: int) -> list[tuple[str, float]]:
-        """The k nearest chunk ids with cosine similarity, best first (no metadata filter: rank first)."""
-        n = min(k, self.count())
-        if n == 0:
+        """The k nearest chunk ids with cosine similarity, best first (no metadata filter: rank first).
+
+        Chroma returns every vector when it holds fewer than k, so no count() is asked first
+        (a count costs a scan that grows with the collection).
+        """
+        if k <= 0:
             return []
         result = self._collection.query(
-            query_embeddings=np.asarray([vector], dtype=np.float32), n_results=n, include=["distances"]
+            query_embeddings=np.asarray([vector], dtype=np.float32), n_results=k, include=["distances"]
         )
         return _pairs(result)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.records import Chunk
+from core.text import normalize
 
 from .catalog import Catalog
 from .chroma_store import VectorStore
@@ -27,6 +28,7 @@ class Index:
     _keyword: KeywordIndex | None = None
     _chunks: dict[str, Chunk] | None = None
     _generation: int = -1
+    _normalized: dict[Chunk, str] = field(default_factory=dict)
 
     def _fresh(self) -> None:
         generation = self.catalog.generation()
@@ -39,6 +41,7 @@ class Index:
             keyword = KeywordIndex.build(chunks, self.tokenizer, generation)
             keyword.save(self.keyword_dir)
         self._keyword = keyword
+        self._normalized = {}
         self._generation = generation
 
     def chunks(self) -> dict[str, Chunk]:
@@ -51,6 +54,13 @@ class Index:
         self._fresh()
         assert self._keyword is not None
         return self._keyword
+
+    def normalized(self, chunk: Chunk) -> str:
+        """normalize(chunk.search_text()), worked out once per chunk and catalog generation."""
+        text = self._normalized.get(chunk)
+        if text is None:
+            text = self._normalized[chunk] = normalize(chunk.search_text())
+        return text
 
     def is_empty(self) -> bool:
         return not self.chunks()

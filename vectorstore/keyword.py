@@ -20,6 +20,24 @@ from .tokenize import KeywordTokenizer
 logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 
+def top_positions(scores: npt.NDArray[np.float32], k: int) -> list[int]:
+    """Positions of the k largest scores, best first; ties go to the lower position.
+
+    A partition finds the k-th largest value in O(n), so only k positions are ever sorted.
+    """
+    n = len(scores)
+    if k <= 0 or n == 0:
+        return []
+    if k < n:
+        kth = np.partition(scores, n - k)[n - k]
+        above = np.flatnonzero(scores > kth)
+        tied = np.flatnonzero(scores == kth)[: k - len(above)]
+        picked = np.concatenate([above, tied])
+    else:
+        picked = np.arange(n)
+    return [int(i) for i in picked[np.lexsort((picked, -scores[picked]))]]
+
+
 class KeywordIndex:
     """BM25 scores for every chunk; positions map to chunk ids."""
 
@@ -42,6 +60,11 @@ class KeywordIndex:
         if not self.ids or not query_tokens:
             return np.zeros(len(self.ids), dtype=np.float32)
         return np.asarray(self._retriever.get_scores(query_tokens), dtype=np.float32)
+
+    def top(self, query_tokens: list[str], k: int) -> list[tuple[str, float]]:
+        """The k best chunks by BM25 with a positive score, as (chunk id, score), best first."""
+        raw = self.scores(query_tokens)
+        return [(self.ids[i], float(raw[i])) for i in top_positions(raw, k) if raw[i] > 0]
 
     def df(self, token: str) -> int:
         """How many chunks contain the token (read off bm25s's column pointers)."""
