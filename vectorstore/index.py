@@ -12,7 +12,7 @@ from .catalog import Catalog
 from .chroma_store import VectorStore
 from .embed import Embedder, EmbeddingCache
 from .keyword import KeywordIndex
-from .tokenize import KeywordTokenizer
+from .token_cache import CachedTokenizer
 
 
 @dataclass
@@ -23,7 +23,7 @@ class Index:
     vectors: VectorStore
     embedder: Embedder
     cache: EmbeddingCache
-    tokenizer: KeywordTokenizer
+    tokenizer: CachedTokenizer
     keyword_dir: Path
     _keyword: KeywordIndex | None = None
     _chunks: dict[str, Chunk] | None = None
@@ -68,3 +68,4 @@ class Index:
     def close(self) -> None:
         self.catalog.close()
         self.cache.close()
+        self.tokenizer.close()

@@ -7,6 +7,7 @@ import logging
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 import bm25s
 import numpy as np
@@ -14,10 +15,18 @@ import numpy.typing as npt
 
 from core.records import Chunk
 
-from .tokenize import KeywordTokenizer
+from .token_cache import Tokenizer
+
+_BATCH = 2000
 
 # bm25s sets its own logger to DEBUG when imported; keep its per-build chatter out of our output.
 logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+
+class CorpusTokenizer(Tokenizer, Protocol):
+    """A tokenizer that also tokenises many documents at once (and may cache them)."""
+
+    def tokens_many(self, texts: Sequence[str]) -> list[list[str]]: ...
 
 
 def top_positions(scores: npt.NDArray[np.float32], k: int) -> list[int]:
@@ -48,11 +57,17 @@ class KeywordIndex:
         self.fingerprint = fingerprint
 
     @classmethod
-    def build(cls, chunks: Sequence[Chunk], tokenizer: KeywordTokenizer, generation: int) -> KeywordIndex:
-        corpus = [tokenizer.tokens(c.search_text()) or ["∅"] for c in chunks]
+    def build(cls, chunks: Sequence[Chunk], tokenizer: CorpusTokenizer, generation: int) -> KeywordIndex:
+        """Index the chunks; tokens become vocabulary ids batch by batch, so token strings never pile up."""
+        vocab: dict[str, int] = {}
+        corpus: list[list[int]] = []
+        for start in range(0, len(chunks), _BATCH):
+            texts = [c.search_text() for c in chunks[start : start + _BATCH]]
+            for tokens in tokenizer.tokens_many(texts):
+                corpus.append([vocab.setdefault(t, len(vocab)) for t in tokens or ["∅"]])
         retriever = bm25s.BM25(k1=1.2, b=0.75)
         if corpus:
-            retriever.index(corpus, show_progress=False)
+            retriever.index((corpus, vocab), show_progress=False)
         return cls(retriever, [c.chunk_id for c in chunks], generation, tokenizer.fingerprint)
 
     def scores(self, query_tokens: list[str]) -> npt.NDArray[np.float32]:

@@ -6,6 +6,7 @@ import hashlib
 import logging
 import re
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 
 import jieba
@@ -77,3 +78,7 @@ class KeywordTokenizer:
             if len(word) > 2 and not _DIGITS.match(word):
                 out.extend(p for p in self._parts(word) if p not in STOPWORDS)
         return out
+
+    def tokens_many(self, texts: Sequence[str]) -> list[list[str]]:
+        """tokens() of each text, in order."""
+        return [self.tokens(t) for t in texts]
