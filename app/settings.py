@@ -60,6 +60,7 @@ class Settings:
     llm_timeout_s: float = 8.0
     session_turns: int = 5
     calibration_file: Path | None = None  # IPBOT_CALIBRATION_FILE; see calibration_path
+    embed_threads: int = 1  # IPBOT_EMBED_THREADS; why 1: docs/benchmarks.md
 
     @property
     def calibration_path(self) -> Path:
@@ -89,6 +90,7 @@ class Settings:
             llm_timeout_s=env_seconds(env, "LLM_TIMEOUT_S", 8.0),
             session_turns=env_int(env, "IPBOT_SESSION_TURNS", 5),
             calibration_file=Path(raw) if (raw := env.get("IPBOT_CALIBRATION_FILE", "").strip()) else None,
+            embed_threads=env_int(env, "IPBOT_EMBED_THREADS", 1, low=1),
         )
         settings.check()
         return settings

@@ -7,9 +7,8 @@ import logging
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import bm25s
 import numpy as np
 import numpy.typing as npt
 
@@ -17,10 +16,19 @@ from core.records import Chunk
 
 from .token_cache import Tokenizer
 
+if TYPE_CHECKING:
+    import bm25s
+
 _BATCH = 2000
 
-# bm25s sets its own logger to DEBUG when imported; keep its per-build chatter out of our output.
-logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+def _bm25s() -> Any:
+    """The bm25s module, imported on first use (0.2 s, with scipy)."""
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG when imported; keep its per-build chatter out of our output.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
 
 
 class CorpusTokenizer(Tokenizer, Protocol):
@@ -65,7 +73,7 @@ class KeywordIndex:
             texts = [c.search_text() for c in chunks[start : start + _BATCH]]
             for tokens in tokenizer.tokens_many(texts):
                 corpus.append([vocab.setdefault(t, len(vocab)) for t in tokens or ["∅"]])
-        retriever = bm25s.BM25(k1=1.2, b=0.75)
+        retriever = _bm25s().BM25(k1=1.2, b=0.75)
         if corpus:
             retriever.index((corpus, vocab), show_progress=False)
         return cls(retriever, [c.chunk_id for c in chunks], generation, tokenizer.fingerprint)
@@ -116,5 +124,6 @@ class KeywordIndex:
         if saved.get("generation") != generation or saved.get("fingerprint") != fingerprint:
             return None
         ids = list(saved["ids"])
-        retriever = bm25s.BM25.load(str(directory), show_progress=False, verbosity=0) if ids else bm25s.BM25()
+        bm25 = _bm25s().BM25
+        retriever = bm25.load(str(directory), show_progress=False, verbosity=0) if ids else bm25()
         return cls(retriever, ids, generation, fingerprint)
