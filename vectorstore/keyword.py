@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -14,12 +15,14 @@ import numpy.typing as npt
 
 from core.records import Chunk
 
+from .bm25 import score_matrix
 from .token_cache import Tokenizer
 
 if TYPE_CHECKING:
     import bm25s
 
 _BATCH = 2000
+K1, B = 1.2, 0.75
 
 
 def _bm25s() -> Any:
@@ -67,15 +70,25 @@ class KeywordIndex:
     @classmethod
     def build(cls, chunks: Sequence[Chunk], tokenizer: CorpusTokenizer, generation: int) -> KeywordIndex:
         """Index the chunks; tokens become vocabulary ids batch by batch, so token strings never pile up."""
-        vocab: dict[str, int] = {}
-        corpus: list[list[int]] = []
+        vocab: defaultdict[str, int] = defaultdict()
+        vocab.default_factory = vocab.__len__  # a new token gets the next id
+        ids: list[npt.NDArray[np.int32]] = []
+        lengths: list[int] = []
         for start in range(0, len(chunks), _BATCH):
             texts = [c.search_text() for c in chunks[start : start + _BATCH]]
-            for tokens in tokenizer.tokens_many(texts):
-                corpus.append([vocab.setdefault(t, len(vocab)) for t in tokens or ["∅"]])
-        retriever = _bm25s().BM25(k1=1.2, b=0.75)
-        if corpus:
-            retriever.index((corpus, vocab), show_progress=False)
+            batch = [tokens or ["∅"] for tokens in tokenizer.tokens_many(texts)]
+            lengths += [len(tokens) for tokens in batch]
+            ids.append(np.array([vocab[t] for ts in batch for t in ts], dtype=np.int32))
+        retriever = _bm25s().BM25(k1=K1, b=B)
+        if lengths:
+            tokens = np.concatenate(ids)
+            ids.clear()
+            matrix = score_matrix(tokens, np.array(lengths, dtype=np.int64), len(vocab), k1=K1, b=B)
+            # the attributes BM25.index sets, "" (its empty-query token) included
+            retriever.scores = {**matrix._asdict(), "num_docs": len(lengths)}
+            retriever.vocab_dict = {**vocab, "": len(vocab)}  # a plain dict, as bm25s saves it
+            retriever.unique_token_ids_set = set(retriever.vocab_dict.values())
+            retriever.nonoccurrence_array = None
         return cls(retriever, [c.chunk_id for c in chunks], generation, tokenizer.fingerprint)
 
     def scores(self, query_tokens: list[str]) -> npt.NDArray[np.float32]:

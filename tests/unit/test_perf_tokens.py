@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from core.records import Chunk
@@ -83,3 +84,20 @@ def test_questions_are_not_cached(tmp_path: Path, jieba_tokenizer: KeywordTokeni
     assert cached.tokens("贴息比例") == cached.tokens("贴息比例") == jieba_tokenizer.tokens("贴息比例")
     assert len(counting.seen) == 2
     cached.close()
+
+
+def test_the_score_matrix_equals_bm25s_bit_for_bit(jieba_tokenizer: KeywordTokenizer) -> None:
+    import bm25s
+
+    from app.settings import BUNDLED_CORPUS
+
+    lines = [
+        line for p in sorted(BUNDLED_CORPUS.glob("*.txt"))[:4] for line in p.read_text().splitlines() if line
+    ]
+    chunks = _chunks("c", lines)
+    ours = KeywordIndex.build(chunks, jieba_tokenizer, generation=1)
+    reference = bm25s.BM25(k1=1.2, b=0.75)
+    reference.index([jieba_tokenizer.tokens(c.search_text()) or ["∅"] for c in chunks], show_progress=False)
+    for token in set(reference.vocab_dict) - {""}:  # "" is bm25s's placeholder, never a token
+        assert ours.scores([token]).tolist() == reference.get_scores([token]).tolist(), token
+        assert ours.df(token) == int(np.diff(reference.scores["indptr"])[reference.vocab_dict[token]])
