@@ -61,6 +61,7 @@ class Settings:
     session_turns: int = 5
     session_idle_days: int = 30  # IPBOT_SESSION_IDLE_DAYS: conversations idle longer are deleted
     calibration_file: Path | None = None  # IPBOT_CALIBRATION_FILE; see calibration_path
+    embed_threads: int = 1  # IPBOT_EMBED_THREADS; why 1: docs/benchmarks.md
 
     @property
     def calibration_path(self) -> Path:
@@ -91,6 +92,7 @@ class Settings:
             session_turns=env_int(env, "IPBOT_SESSION_TURNS", 5),
             session_idle_days=env_int(env, "IPBOT_SESSION_IDLE_DAYS", 30, low=1),
             calibration_file=Path(raw) if (raw := env.get("IPBOT_CALIBRATION_FILE", "").strip()) else None,
+            embed_threads=env_int(env, "IPBOT_EMBED_THREADS", 1, low=1),
         )
         settings.check()
         return settings

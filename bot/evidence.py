@@ -37,10 +37,14 @@ def content_terms(tokens: Sequence[str], weight: Callable[[str], float]) -> list
 
 def coverage(terms: Sequence[Term], text: str) -> float:
     """Weighted share of the question's terms that stand in `text` (after normalisation)."""
+    return coverage_normalized(terms, normalize(text)) if terms else 0.0
+
+
+def coverage_normalized(terms: Sequence[Term], norm: str) -> float:
+    """coverage() of a text already passed through normalize()."""
     total = sum(w for _, w in terms)
     if total <= 0:
         return 0.0
-    norm = normalize(text)
     return sum(w for t, w in terms if t in norm) / total
 
 

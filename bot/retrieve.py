@@ -13,7 +13,7 @@ from core.records import Chunk, Hit, Scores
 from core.text import normalize
 from vectorstore.index import Index
 
-from .evidence import Term, content_terms, coverage, idf
+from .evidence import Term, content_terms, coverage_normalized, idf
 from .query import QueryInfo, region_allowed
 from .refusal import vague_floor
 
@@ -158,21 +158,16 @@ class HybridRetriever:
             for cid, cos in self._index.vectors.query(vector, self._weights.candidates)
             if cid in chunks
         }
-        keyword = self._index.keyword()
-        raw = keyword.scores(self._index.tokenizer.tokens(info.read))
-        order = raw.argsort()[::-1][: self._weights.candidates]
-        bm25 = {keyword.ids[i]: float(raw[i]) for i in order if raw[i] > 0}
+        tokens = self._index.tokenizer.tokens(info.read)
+        bm25 = dict(self._index.keyword().top(tokens, self._weights.candidates))
         candidates = set(dense) | set(bm25)
         needles = [normalize(e) for e in info.exact]
-        exact = {
-            cid
-            for cid in candidates
-            if needles and all(n in normalize(chunks[cid].search_text()) for n in needles)
-        }
-        boosted = {cid for cid in candidates if _boosted(chunks[cid], info)}
         if terms is None:
             terms = self.terms(info) if self._weights.coverage else []
-        covered = {cid: coverage(terms, chunks[cid].search_text()) for cid in candidates} if terms else {}
+        texts = {cid: self._index.normalized(chunks[cid]) for cid in candidates} if needles or terms else {}
+        exact = {cid for cid in candidates if needles and all(n in texts[cid] for n in needles)}
+        boosted = {cid for cid in candidates if _boosted(chunks[cid], info)}
+        covered = {cid: coverage_normalized(terms, texts[cid]) for cid in candidates} if terms else {}
         fused = fuse(dense, bm25, exact, boosted, covered, self._weights)
         ranked = sorted(fused, key=lambda cid: (-fused[cid], cid))
         hits = [

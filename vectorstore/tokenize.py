@@ -5,10 +5,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jieba
+if TYPE_CHECKING:
+    import jieba
 
 STOPWORDS = frozenset(
     "的 了 是 和 与 及 或 在 有 对 为 以 将 把 被 等 于 并 也 都 而 其 之 这 那 个 吗 呢 吧 啊 么 "
@@ -32,24 +36,42 @@ def _dictionary_path() -> Path:
     return Path(__file__).resolve().parent.parent / "data" / "dict" / "ip_terms.txt"
 
 
+def _load_jieba(user_dict: str) -> jieba.Tokenizer:
+    """jieba's own dictionary plus ours (one `word [freq]` a line)."""
+    import jieba  # 0.2 s to import: only when tokens are needed
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    for line in user_dict.splitlines():
+        parts = line.split()
+        if parts:
+            tokenizer.add_word(parts[0], int(parts[1]) if len(parts) > 1 else None)
+    return tokenizer
+
+
 class KeywordTokenizer:
-    """Tokens for the keyword index; the same function serves documents and questions."""
+    """Tokens for the keyword index; the same function serves documents and questions.
+
+    jieba's dictionary (about 0.6 s) loads on the first call that needs it, not at construction.
+    """
 
     def __init__(self, *, user_dict: Path | None = None) -> None:
-        jieba.setLogLevel(logging.WARNING)
-        self._jieba = jieba.Tokenizer()
-        self._jieba.initialize()
         path = user_dict or _dictionary_path()
-        text = path.read_text(encoding="utf-8")
-        self.fingerprint = hashlib.sha1(f"{TOKENIZER_VERSION}\n{text}".encode()).hexdigest()[:12]
-        self._user_words: set[str] = set()
-        for line in text.splitlines():
-            parts = line.split()
-            if parts:
-                word = parts[0]
-                freq = int(parts[1]) if len(parts) > 1 else None
-                self._jieba.add_word(word, freq)
-                self._user_words.add(word)
+        self._user_dict = path.read_text(encoding="utf-8")
+        self.fingerprint = hashlib.sha1(f"{TOKENIZER_VERSION}\n{self._user_dict}".encode()).hexdigest()[:12]
+        self._loaded: jieba.Tokenizer | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def _jieba(self) -> jieba.Tokenizer:
+        loaded = self._loaded
+        if loaded is None:
+            with self._lock:
+                if self._loaded is None:
+                    self._loaded = _load_jieba(self._user_dict)
+                loaded = self._loaded
+        return loaded
 
     def is_word(self, text: str) -> bool:
         """True when the dictionary knows the string as a word."""
@@ -77,3 +99,7 @@ class KeywordTokenizer:
             if len(word) > 2 and not _DIGITS.match(word):
                 out.extend(p for p in self._parts(word) if p not in STOPWORDS)
         return out
+
+    def tokens_many(self, texts: Sequence[str]) -> list[list[str]]:
+        """tokens() of each text, in order."""
+        return [self.tokens(t) for t in texts]
