@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from core.records import Citation, Hit, Intent, RefusalReason
-from core.text import cited_as, sentences
+from core.text import cited_as, sentences, starts_clause
 
 from .evidence import Quote, Term, candidates, coverage, states_figure
 from .query import QueryInfo, asking_part
@@ -30,7 +30,7 @@ def _trim(sentence: str, terms: Sequence[Term], info: QueryInfo, limit: int) -> 
             if len(window) + len(piece) > limit:
                 break
             window += piece
-            score = coverage(terms, window) + (0.5 if states_figure(window, info) else 0.0)
+            score = coverage(terms, window) + (1.0 if states_figure(window, info) else 0.0)
             if score > best_score:
                 best, best_score = window, score
     return best
@@ -80,7 +80,7 @@ def compose(
         return (first,)
     if len(info.districts) > 1:
         return _per_district(info, usable)
-    quotes = [first]
+    quotes = _with_its_list(first)
     same = [q for q in usable[1:] if q.hit is first.hit]
     duty = next((s for s in sentences(first.hit.chunk.text) if _DUTY.match(s)), "")
     if info.intent == Intent.WHO and duty and duty != first.text:
@@ -94,7 +94,32 @@ def compose(
     )
     if other and same_place and other.score >= 0.85 * first.score and other.text != first.text:
         quotes.append(other)
-    return tuple(quotes)
+    return tuple(dict.fromkeys(quotes))
+
+
+LIST_CHARS = 360  # the items quoted after a lead-in (应当符合下列条件：…)
+_LEAD_IN = ("：", ":")
+
+
+def _with_its_list(quote: Quote) -> list[Quote]:
+    """A lead-in quoted with the items it introduces, and an item with its lead-in (对下列各项，不授予专利权：
+    …（三）疾病的诊断和治疗方法): the one never answers without the other."""
+    parts = sentences(quote.hit.chunk.text)
+    if quote.text not in parts:
+        return [quote]
+    at = parts.index(quote.text)
+    if quote.text.endswith(_LEAD_IN):
+        items, size = [], 0
+        for part in parts[at + 1 :]:
+            if size + len(part) > LIST_CHARS or part.endswith(_LEAD_IN):
+                break
+            items.append(Quote(quote.hit, part, 0.0))
+            size += len(part)
+        return [quote, *items]
+    lead = next((p for p in reversed(parts[:at]) if p.endswith(_LEAD_IN)), None)
+    if lead is not None and starts_clause(quote.text):
+        return [Quote(quote.hit, lead, 0.0), quote]
+    return [quote]
 
 
 def _per_district(info: QueryInfo, usable: Sequence[Quote]) -> tuple[Quote, ...]:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from core.figures import DATE, DOC_NUMBER, DURATION, FULL_DATE, MONEY, PERIOD
-from core.numerals import arabic
+from core.numerals import arabic, same_unit
 from core.places import PLACE_WORDS
 from core.records import Hit, Intent
 from core.text import normalize, sentences
@@ -83,7 +83,7 @@ def states_figure(sentence: str, info: QueryInfo) -> bool:
     if info.intent != Intent.QUANTITY:
         return True
     if info.measure:
-        unit = normalize(info.measure)
+        unit = same_unit(normalize(info.measure))
         return bool(re.search(rf"\d(?:\.\d+)?(?:万|亿)?{re.escape(unit)}", text))
     if info.money:
         return bool(MONEY.search(text))

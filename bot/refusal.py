@@ -16,7 +16,7 @@ from typing import Any
 
 from core.errors import ConfigError
 from core.figures import figure_in
-from core.places import CITY, NATIONAL
+from core.places import CITY, NATIONAL, short_name
 from core.records import Hit, RefusalReason
 
 from .evidence import Quote, Term, coverage, idf, states_figure, strength
@@ -71,6 +71,18 @@ def _uncovered(info: QueryInfo, regions: Collection[str]) -> tuple[str, ...]:
     return tuple(d for d in info.districts if d not in regions)
 
 
+def _speaks_for(info: QueryInfo, hits: Sequence[Hit]) -> bool:
+    """Whether the best clause speaks for a place no district document covers: a law (it applies
+    everywhere), or a city document that names the place (张江科学城 in the city's regulation)."""
+    if not hits:
+        return False
+    best = hits[0].chunk
+    if best.region == NATIONAL:
+        return True
+    names = [place for place, _ in info.places] + [short_name(d) for d in info.districts]
+    return best.region == CITY and any(name in best.text for name in names)
+
+
 def _unstated_years(info: QueryInfo, hits: Sequence[Hit]) -> tuple[str, ...]:
     """Years the question asks about that none of the retrieved clauses (nor their documents) speaks of."""
     text = "\n".join(f"{h.chunk.title}\n{h.chunk.clause}\n{h.chunk.text}" for h in hits)
@@ -98,9 +110,8 @@ def measure(
     elif not regions:
         rule = RefusalReason.NOTHING_INDEXED
     elif missing := _uncovered(info, regions):
-        # A law applies in every district; a district's own programmes are what no document here covers.
-        law = bool(hits) and hits[0].chunk.region == NATIONAL
-        rule = RefusalReason.DISTRICT_NOT_COVERED if len(missing) == len(info.districts) and not law else None
+        all_missing = len(missing) == len(info.districts)
+        rule = RefusalReason.DISTRICT_NOT_COVERED if all_missing and not _speaks_for(info, hits) else None
     elif not hits:
         rule = RefusalReason.WEAK_EVIDENCE
     elif missing := _unstated_years(info, hits[:3]):

@@ -44,6 +44,11 @@ def arabic(text: str) -> str:
     return text
 
 
+def same_unit(unit: str) -> str:
+    """A measure word in the one spelling `arabic` gives figures (天 → 日, 个月 → 月, 星期 → 周)."""
+    return {"天": "日", "个月": "月", "星期": "周"}.get(unit, unit)
+
+
 def article_label(number: int) -> str:
     """11 → 第十一条 (the way Chinese law texts number their articles)."""
     return f"第{cn2an.an2cn(number)}条"
