@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from core.records import Citation, Hit, Intent, RefusalReason
-from core.text import cited_as, sentences, starts_clause
+from core.text import cited_as, clause_marker, sentences, starts_clause
 
 from .evidence import Quote, Term, candidates, coverage, states_figure
 from .query import QueryInfo, asking_part
@@ -163,6 +163,10 @@ def yes_no_lead(info: QueryInfo, quote: str) -> str:
 def answering_span(quote: Quote, terms: Sequence[Term], info: QueryInfo, limit: int) -> str:
     """The words of the quote that answer, verbatim: the whole sentence when short, else the window of its
     comma pieces that states what was asked, marked …… where the sentence goes on."""
+    own = clause_marker(quote.text)
+    if own and own[0] == "article" and own[1] in quote.hit.chunk.clause:
+        # 第三十五条 is named in the citation; the answer starts with what the article says
+        quote = Quote(quote.hit, quote.text[len(own[1]) :].lstrip(), quote.score)
     if len(quote.text) <= limit:
         return quote.text
     window = _trim(quote.text, terms, info, limit).rstrip("，,、；;：: ")

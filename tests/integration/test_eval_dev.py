@@ -1,22 +1,72 @@
-"""The quality bar on the development set (../shared/eval/dev.jsonl), offline, extractive mode."""
+"""Quality on the development sets, offline, extractive mode.
+
+dev.jsonl keeps its bar. dev-colloquial and dev-regulations are guarded at what the product reaches today,
+so nothing slips back while issue 8's bar (hit@5 ≥ 0.95, citation hit and fact recall ≥ 0.90, facts in the
+first 80 characters ≥ 0.80 on every set) is still being worked towards; docs/calibration.md has the figures.
+"""
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from quality.evaluate import evaluate, load_set
+from app.settings import Settings
+from app.wiring import build_assistant, open_index
+from bot.assistant import Assistant
+from ingest.pipeline import ingest
+from quality.evaluate import Report, evaluate, load_set
 from tests.conftest import SHARED
 
 pytestmark = pytest.mark.eval
 
-DEV = SHARED / "eval" / "dev.jsonl"
+EVAL = SHARED / "eval"
+EXTRA = SHARED / "corpus-extra"
 
 
-@pytest.mark.skipif(not DEV.exists(), reason="../shared/eval/dev.jsonl is not beside the project")
+def report_of(assistant: Assistant, name: str) -> Report:
+    return evaluate(load_set(EVAL / name), search=lambda q: assistant.search(q, 10), answer=assistant.answer)
+
+
+@pytest.fixture(scope="module")
+def with_laws(built_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+    """The bundled corpus plus the three law texts of corpus-extra (only the laws are embedded anew)."""
+    data = tmp_path_factory.mktemp("with-laws") / "data"
+    shutil.copytree(built_data_dir, data)
+    settings = Settings(data_dir=data)
+    index = open_index(settings)
+    ingest([settings.corpus_dir, EXTRA], index=index)
+    yield build_assistant(settings, index)
+    index.close()
+
+
+@pytest.mark.skipif(not (EVAL / "dev.jsonl").exists(), reason="../shared/eval is not beside the project")
 def test_dev_set_meets_the_quality_bar(assistant):
-    report = evaluate(load_set(DEV), search=lambda q: assistant.search(q, 10), answer=assistant.answer)
-    m = report.metrics
+    m = report_of(assistant, "dev.jsonl").metrics
     assert m["hit@5"] >= 0.97
     assert m["hit@1"] >= 0.90
     assert m["citation_hit"] >= 0.90
     assert m["fact_recall"] >= 0.85
+    assert m["facts_first_80"] >= 0.80
     assert m["refusal_accuracy"] == 1.0
+    assert m["unsupported_number_answers"] == 0
+
+
+@pytest.mark.skipif(not (EVAL / "dev-colloquial.jsonl").exists(), reason="no dev-colloquial.jsonl")
+def test_colloquial_questions_do_not_slip_back(assistant):
+    m = report_of(assistant, "dev-colloquial.jsonl").metrics
+    assert m["hit@5"] >= 0.85
+    assert m["citation_hit"] >= 0.70
+    assert m["false_refusal_rate"] <= 0.05
+    assert m["refusal_accuracy"] >= 0.90
+    assert m["unsupported_number_answers"] == 0
+
+
+@pytest.mark.skipif(not EXTRA.exists(), reason="../shared/corpus-extra is not beside the project")
+def test_questions_on_regulations_do_not_slip_back(with_laws):
+    m = report_of(with_laws, "dev-regulations.jsonl").metrics
+    assert m["hit@5"] >= 0.90
+    assert m["citation_hit"] >= 0.65
+    assert m["false_refusal_rate"] <= 0.05
+    assert m["refusal_accuracy"] >= 0.90
     assert m["unsupported_number_answers"] == 0
