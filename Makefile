@@ -32,7 +32,8 @@ test: lint typecheck
 	$(BIN)/python -m pytest -q
 
 eval: setup
-	$(BIN)/ipbot eval ../shared/eval/dev.jsonl
+	$(BIN)/ipbot eval ../shared/eval/dev.jsonl ../shared/eval/dev-colloquial.jsonl
+	$(BIN)/ipbot eval ../shared/eval/dev-regulations.jsonl --docs ../shared/corpus-extra
 
 bench: setup
 	$(BIN)/python scripts/bench.py
