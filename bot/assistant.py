@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -11,6 +12,7 @@ from typing import Protocol
 from core.errors import InputError, ModelFailure
 from core.records import (
     Answer,
+    Citation,
     CitationsEvent,
     DeltaEvent,
     FinalEvent,
@@ -33,6 +35,8 @@ from .write import check_reply, given_citations, written_answer
 log = logging.getLogger(__name__)
 
 MAX_QUESTION_CHARS = 1999  # a 2,000-character question is refused
+_RELATIVE_YEAR_OFFSET = {"今年": 0, "本年": 0, "去年": -1, "上年": -1, "明年": 1}
+_RELATIVE_YEAR = re.compile("|".join(_RELATIVE_YEAR_OFFSET))
 STREAM_PIECE_CHARS = 24
 
 
@@ -214,6 +218,24 @@ class Assistant:
     def _extractive(self, asked: _Asked) -> Answer:
         """The quoted answer, or the refusal with its reason, what was searched and where to ask instead."""
         reason = asked.decision.reason
+        if reason is RefusalReason.FIGURE_NOT_STATED and asked.decision.quotes:
+            citations, quoted = citations_and_text(
+                asked.decision.quotes, quick=False, info=asked.info, whole=True
+            )
+            years = asked.decision.measures.missing
+            missing = f"{'、'.join(years)}的情况" if years else "具体数字、日期或文号"
+            text = self._prompts.figure_not_stated.render(
+                missing=missing, quoted=quoted, channel=self._options.channel
+            )
+            return Answer(
+                question=asked.info.text,
+                answer=text,
+                refused=True,
+                citations=tuple(citations),
+                hits=tuple(asked.hits),
+                reason=reason,
+                evidence=asked.decision.measures.strength,
+            )
         if reason is not None:
             return Answer(
                 question=asked.info.text,
@@ -226,6 +248,7 @@ class Assistant:
         citations, text = citations_and_text(
             asked.decision.quotes, quick=asked.quick, info=asked.info, terms=asked.terms
         )
+        text += "".join(f"\n{note}" for note in self._relative_dates(citations))
         return Answer(
             question=asked.info.text,
             answer=text,
@@ -234,6 +257,19 @@ class Assistant:
             hits=tuple(asked.hits),
             evidence=asked.decision.measures.strength,
         )
+
+    def _relative_dates(self, citations: Sequence[Citation]) -> list[str]:
+        """今年/去年/明年 in a quote, resolved against its document's date (a news article of 2021)."""
+        notes = []
+        for citation in citations:
+            words = sorted(set(_RELATIVE_YEAR.findall(citation.quote)))
+            meta = self._index.catalog.document(citation.doc_id) if words else None
+            if meta is None or not meta.date[:4].isdigit():
+                continue
+            year = int(meta.date[:4])
+            said = "，".join(f"“{w}”指{year + _RELATIVE_YEAR_OFFSET[w]}年" for w in words)
+            notes.append(f"（[{citation.n}] 发布于{meta.date[:4]}年，文中{said}）")
+        return notes
 
     def _refusal_text(self, reason: RefusalReason, asked: _Asked) -> str:
         if reason is RefusalReason.GREETING:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from core.figures import DATE
 from core.records import Citation, Hit, Intent, RefusalReason
 from core.text import cited_as, clause_marker, sentences, starts_clause
 
@@ -63,6 +64,12 @@ def choose(
     found = candidates(info, hits, terms)
     measures = measure(info, hits, terms, found, regions=regions)
     reason = decide(info, measures, thresholds, floor=floor, noise=noise)
+    if reason is RefusalReason.FIGURE_NOT_STATED:
+        # the clause on the topic is quoted, so the asker sees what it does say
+        # (a sentence with a figure of the asked kind first: 2023年…337起 when 2025 is asked)
+        stating = [q for q in found if DATE.search(q.text)] if measures.missing else []
+        on_topic = stating or [q for q in found if states_figure(q.text, info)] or list(found)
+        return Composition(tuple(_with_its_list(on_topic[0])) if on_topic else (), reason, measures)
     if reason is not None:
         return Composition((), reason, measures)
     quotes = compose(info, answering(info, found, terms, thresholds), terms, quick=quick)
@@ -177,16 +184,19 @@ def answering_span(quote: Quote, terms: Sequence[Term], info: QueryInfo, limit: 
 
 
 def citations_and_text(
-    quotes: Sequence[Quote], *, quick: bool, info: QueryInfo, terms: Sequence[Term] = ()
+    quotes: Sequence[Quote], *, quick: bool, info: QueryInfo, terms: Sequence[Term] = (), whole: bool = False
 ) -> tuple[list[Citation], str]:
     """Numbered citations and the answer: what answers first (quoted verbatim), then where it comes from.
 
-    `能。/有。` opens a yes/no answer; a question about several districts names the district of each line.
+    `能。/有。` opens a yes/no answer; a question about several districts names the district of each line;
+    `whole` quotes whole sentences (for saying what a clause states when it does not answer).
     """
     citations: list[Citation] = []
     lines: list[str] = []
     sources: list[str] = []
     limit = FIGURE_SPAN_LIMIT if info.wants_figure else SPAN_LIMIT
+    if whole:  # quoting what a clause says instead of an answer: its sentences, uncut
+        limit = max(len(q.text) for q in quotes)
     if quick:
         limit = min(limit, QUICK_LIMIT - 12)
     for n, group in enumerate(_order(quotes, who=info.intent == Intent.WHO), start=1):
@@ -204,4 +214,7 @@ def citations_and_text(
         sources.append(f"{cited_as(chunk.title, chunk.clause, chunk.region)}[{n}]")
     if quick:
         return citations, f"{lines[0]}\n依据{sources[0].removesuffix('[1]')}"
+    if len(info.districts) > 1:
+        quoted = {c.region for c in citations}
+        lines += [f"{d}：已收录的文件没有写明。" for d in info.districts if d not in quoted]
     return citations, "\n".join([*lines, "依据：" + "；".join(sources)])

@@ -45,6 +45,7 @@ class Prompts:
     rewrite: Prompt
     refusal: Prompt
     greeting: Prompt
+    figure_not_stated: Prompt
 
 
 def load_prompts(directory: Path) -> Prompts:
