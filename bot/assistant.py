@@ -248,7 +248,8 @@ class Assistant:
         citations, text = citations_and_text(
             asked.decision.quotes, quick=asked.quick, info=asked.info, terms=asked.terms
         )
-        text += "".join(f"\n{note}" for note in self._relative_dates(citations))
+        citations, notes = self._relative_dates(citations)
+        text += "".join(f"\n{note}" for note in notes)
         return Answer(
             question=asked.info.text,
             answer=text,
@@ -258,18 +259,21 @@ class Assistant:
             evidence=asked.decision.measures.strength,
         )
 
-    def _relative_dates(self, citations: Sequence[Citation]) -> list[str]:
-        """今年/去年/明年 in a quote, resolved against its document's date (a news article of 2021)."""
-        notes = []
+    def _relative_dates(self, citations: Sequence[Citation]) -> tuple[list[Citation], list[str]]:
+        """今年/去年/明年 in a quote, resolved against its document's date (a news article of 2021); the
+        citation then carries that date, so the note's year stands in what the answer cites."""
+        dated, notes = [], []
         for citation in citations:
             words = sorted(set(_RELATIVE_YEAR.findall(citation.quote)))
             meta = self._index.catalog.document(citation.doc_id) if words else None
             if meta is None or not meta.date[:4].isdigit():
+                dated.append(citation)
                 continue
             year = int(meta.date[:4])
             said = "，".join(f"“{w}”指{year + _RELATIVE_YEAR_OFFSET[w]}年" for w in words)
-            notes.append(f"（[{citation.n}] 发布于{meta.date[:4]}年，文中{said}）")
-        return notes
+            notes.append(f"（[{citation.n}] 发布于{year}年，文中{said}）")
+            dated.append(replace(citation, date=meta.date))
+        return dated, notes
 
     def _refusal_text(self, reason: RefusalReason, asked: _Asked) -> str:
         if reason is RefusalReason.GREETING:

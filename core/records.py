@@ -115,6 +115,7 @@ class Citation:
     region: str
     text: str
     quote: str
+    date: str = ""  # the document's issuing (or publication) date, when the answer relies on it
 
 
 @dataclass(frozen=True)

@@ -92,11 +92,21 @@ def citation_hit(item: Item, citations: Sequence[Citation]) -> bool:
     return check(any(_matches(g, d, t) for d, t in texts) for g in item.gold)
 
 
+def _written_date(iso: str) -> str:
+    """2021-12-29 → 2021年12月29日, the way the answer's figures are written."""
+    parts = iso.split("-")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return iso
+    return f"{int(parts[0])}年{int(parts[1])}月{int(parts[2])}日"
+
+
 def unsupported_figures(answer: Answer) -> list[str]:
-    """Figures the answer states that stand in none of its citations (title, 文号, clause, text)."""
+    """Figures the answer states that stand in none of its citations (title, 文号, date, clause, text)."""
     if answer.refused:
         return []
-    support = "\n".join(f"{c.title}\n{c.doc_number}\n{c.clause}\n{c.text}" for c in answer.citations)
+    support = "\n".join(
+        f"{c.title}\n{c.doc_number}\n{_written_date(c.date)}\n{c.clause}\n{c.text}" for c in answer.citations
+    )
     return [f for f in extract_figures(answer.answer) if not figure_in(f, support)]
 
 

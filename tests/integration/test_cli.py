@@ -35,7 +35,17 @@ def test_ask_json_contract(built_data_dir):
     assert set(body) == {"answer", "refused", "citations", "mode", "latency_ms"}
     assert body["mode"] == "extractive" and body["refused"] is False and "50%" in body["answer"]
     citation = body["citations"][0]
-    assert set(citation) == {"n", "doc_id", "title", "doc_number", "clause", "region", "text", "quote"}
+    assert set(citation) == {
+        "n",
+        "doc_id",
+        "title",
+        "doc_number",
+        "clause",
+        "region",
+        "text",
+        "quote",
+        "date",
+    }
     assert citation["n"] == 1 and citation["doc_number"] == "杨府发〔2024〕4号"
 
 
