@@ -65,10 +65,10 @@ def choose(
     measures = measure(info, hits, terms, found, regions=regions)
     reason = decide(info, measures, thresholds, floor=floor, noise=noise)
     if reason is RefusalReason.FIGURE_NOT_STATED:
-        # the clause on the topic is quoted, so the asker sees what it does say
-        # (a sentence with a figure of the asked kind first: 2023年…337起 when 2025 is asked)
-        stating = [q for q in found if DATE.search(q.text)] if measures.missing else []
-        on_topic = stating or [q for q in found if states_figure(q.text, info)] or list(found)
+        # the sentence most on the topic is quoted, so the asker sees what it does say (one that names
+        # a year first when the question asks about a year no clause speaks of: 2023年…337起 for 2025)
+        dated = [q for q in found if DATE.search(q.text)] if measures.missing else []
+        on_topic = dated or list(found)
         return Composition(tuple(_with_its_list(on_topic[0])) if on_topic else (), reason, measures)
     if reason is not None:
         return Composition((), reason, measures)
