@@ -84,7 +84,7 @@ def _pdf_text(data: bytes, name: str, budget: Budget = DEFAULT_BUDGET) -> str:
     }
     pages: list[str] = []
     try:
-        with apply_configuration(**limits):
+        with apply_configuration(None, **limits):
             reader = PdfReader(io.BytesIO(data))
             if len(reader.pages) > budget.pdf_pages:
                 raise IngestError(

@@ -69,7 +69,10 @@ def load_isolated(path: Path, limits: SandboxLimits = SandboxLimits()) -> RawDoc
         )
     if "error" in outcome:
         raise IngestError(str(outcome["error"]))
-    return RawDocument(**{k: str(v) for k, v in outcome["document"].items()})
+    document = outcome.get("document")
+    if not isinstance(document, dict):
+        raise IngestError(f"{path.name}: 解析进程的输出不完整：请重试")
+    return RawDocument(**{str(k): str(v) for k, v in document.items()})
 
 
 def _outcome(stdout: bytes) -> dict[str, object] | None:
