@@ -92,9 +92,13 @@ def _limit(memory_bytes: int, cpu_seconds: int) -> None:
 
 
 def _peak_bytes() -> int:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KB on Linux
+    """This process's resident high-water mark (VmHWM: reset by exec, unlike ru_maxrss)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return 0
+    line = next((x for x in status.splitlines() if x.startswith("VmHWM:")), "VmHWM: 0 kB")
+    return int(line.split()[1]) * 1024
 
 
 def main(argv: list[str]) -> int:
