@@ -99,7 +99,7 @@ class PeakRss:
 @pytest.mark.parametrize(
     ("name", "make", "reason"),
     [
-        ("炸弹.docx", lambda: docx_bomb(2 * 1024**3), "解压后约 2048 MB"),
+        ("炸弹.docx", lambda: docx_bomb(2 * 1024**3), "document.xml 解压后约 2047 MB"),
         ("炸弹.pdf", lambda: pdf_bomb(1024**3), "数据流解压后不得超过"),
     ],
     ids=["docx-2GB", "pdf-1GB"],
