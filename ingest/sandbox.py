@@ -30,8 +30,8 @@ class SandboxLimits:
     """What one parse may use: address space of the child, its CPU seconds, and seconds of waiting."""
 
     memory_bytes: int = 512 * MB
-    cpu_seconds: int = 20
-    wall_seconds: float = 30.0
+    cpu_seconds: int = 60  # a 400-page PDF takes about 6 s here
+    wall_seconds: float = 90.0
 
 
 def load_isolated(path: Path, limits: SandboxLimits = SandboxLimits()) -> RawDocument:

@@ -186,6 +186,8 @@ def test_a_lone_surrogate_is_still_a_400(http, data):
 def test_unknown_wechat_channel_and_options_are_documented_json_errors(http, data):
     schema = http.get("/openapi.json").json()
     assert "404" in schema["paths"]["/wechat/{channel}"]["get"]["responses"]
+    question = schema["components"]["schemas"]["ChatRequest"]["properties"]["question"]
+    assert (question["minLength"], question["maxLength"]) == (1, 1000)  # IPBOT_MAX_QUESTION_CHARS
     assert_clean_error(http.get("/wechat/nope"), 404, data_dir=data, words=("nope",))
     options = http.options("/api/chat")
     assert_clean_error(options, 405, data_dir=data)

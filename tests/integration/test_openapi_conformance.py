@@ -49,7 +49,13 @@ def _fuzz(operation, mode):
     excluded = [positive_data_acceptance] if operation.label == "POST /admin/documents" else []
 
     @given(case=operation.as_strategy(mode))
-    @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @settings(
+        max_examples=8,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+        database=None,
+    )
     def check(case):
         case.call_and_validate(headers=AUTH, timeout=60, excluded_checks=excluded)
 
