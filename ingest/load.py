@@ -11,6 +11,8 @@ from pathlib import Path
 
 from core.errors import IngestError
 
+from .guard import DEFAULT_BUDGET, MB, Budget, check_text_size, check_zip
+
 SUPPORTED = (".txt", ".md", ".html", ".htm", ".docx", ".pdf")
 
 
@@ -40,19 +42,23 @@ def decode_text(data: bytes, name: str) -> str:
 def _html_text(data: bytes, name: str) -> str:
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(decode_text(data, name), "html.parser")
-    for tag in soup(["head", "script", "style", "nav", "header", "footer", "noscript"]):
-        tag.decompose()
-    blocks = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "br", "section", "article")
-    for tag in soup.find_all(blocks):
-        tag.insert_before("\n")
-        tag.insert_after("\n")
-    return soup.get_text()
+    try:
+        soup = BeautifulSoup(decode_text(data, name), "html.parser")
+        for tag in soup(["head", "script", "style", "nav", "header", "footer", "noscript"]):
+            tag.decompose()
+        blocks = ("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "br", "section", "article")
+        for tag in soup.find_all(blocks):
+            tag.insert_before("\n")
+            tag.insert_after("\n")
+        return soup.get_text()
+    except RecursionError as exc:  # tags nested thousands deep
+        raise IngestError(f"{name}: HTML 标签嵌套过深，无法解析：请另存为纯文本（.txt）后再上传") from exc
 
 
 def _docx_text(data: bytes, name: str) -> str:
     import docx
 
+    check_zip(data, name)  # before python-docx inflates anything: a zip bomb stops here
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises several unrelated types for a broken package
@@ -64,15 +70,40 @@ def _docx_text(data: bytes, name: str) -> str:
     return "\n".join(lines)
 
 
-def _pdf_text(data: bytes, name: str) -> str:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+def _pdf_text(data: bytes, name: str, budget: Budget = DEFAULT_BUDGET) -> str:
+    from pypdf import PdfReader, apply_configuration
+    from pypdf.errors import LimitReachedError
 
+    limits = {
+        "zlib_maximum_output_length": budget.pdf_stream_bytes,
+        "lzw_maximum_output_length": budget.pdf_stream_bytes,
+        "run_length_maximum_output_length": budget.pdf_stream_bytes,
+        "array_based_stream_maximum_output_length": budget.pdf_stream_bytes,
+        "brotli_maximum_output_length": budget.pdf_stream_bytes,
+        "maximum_declared_stream_length": budget.pdf_stream_bytes,
+    }
+    pages: list[str] = []
     try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:
-        raise IngestError(f"{name}: 不是有效的 PDF 文件（{exc}）") from exc
+        with apply_configuration(None, **limits):
+            reader = PdfReader(io.BytesIO(data))
+            if len(reader.pages) > budget.pdf_pages:
+                raise IngestError(
+                    f"{name}: PDF 有 {len(reader.pages)} 页，超过上限 {budget.pdf_pages} 页：请拆分后再上传"
+                )
+            size = 0
+            for page in reader.pages:
+                pages.append(page.extract_text() or "")
+                size += len(pages[-1])
+                check_text_size(size, name, budget)
+    except IngestError:
+        raise
+    except LimitReachedError as exc:
+        raise IngestError(
+            f"{name}: PDF 内容超出解析上限（单个数据流解压后不得超过 {budget.pdf_stream_bytes // MB} MB，"
+            "可能是压缩炸弹）：请用其他软件重新导出 PDF 后再上传"
+        ) from exc
+    except Exception as exc:  # pypdf raises many unrelated types for a malformed file
+        raise IngestError(f"{name}: 不是有效的 PDF 文件（{type(exc).__name__}）") from exc
     text = "\n\n".join(pages)
     if not text.strip():
         raise IngestError(f"{name}: PDF 中没有可提取的文字（可能是扫描件），请先做文字识别")
@@ -113,6 +144,7 @@ def load_file(path: Path) -> RawDocument:
     except OSError as exc:
         raise IngestError(f"{path}: 无法读取（{exc.strerror}）") from exc
     text = parser(data, str(path))
+    check_text_size(len(text), str(path))
     if not text.strip():
         raise IngestError(f"{path}: 文件没有文字内容")
     return RawDocument(

@@ -25,6 +25,7 @@ from .limits import BodyLimitMiddleware
 from .metrics import Metrics, MetricsMiddleware
 from .ratelimit import RateLimiter
 from .routes import admin, chat, documents, health, wechat
+from .schemas import document_limits
 from .settings import MIN_ADMIN_TOKEN_CHARS, ServiceSettings, WeChatAccount
 from .wechat.api import WeChatApi
 from .wechat.crypto import WeChatCrypto
@@ -177,4 +178,5 @@ def create_app(
         app.include_router(router)
     if settings.admin_enabled:
         app.include_router(admin.router)
+    document_limits(app, max_question_chars=settings.max_question_chars)
     return app

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import re
 import shutil
 import threading
 import uuid
 from collections import Counter
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
-from core.errors import InputError
+from core.errors import IngestError, InputError
 from core.records import Chunk, DocumentMeta
 from core.text import PATH_SEP, clause_tail
-from ingest.load import SUPPORTED, doc_id_for, load_file
+from ingest.load import SUPPORTED, doc_id_for
 from ingest.pipeline import IngestReport, ingest, parse, remove
+from ingest.sandbox import load_isolated
 from vectorstore.embed import embed_cached
 from vectorstore.index import Index
 
@@ -21,7 +25,10 @@ from .errors import ConflictError, NotFoundError
 from .gate import IndexGate
 from .schemas import ClauseOut, DocumentOut, DocumentSummary, RemovedOut, UploadOut
 
-MAX_FILENAME_CHARS = 120
+log = logging.getLogger(__name__)
+
+MAX_FILENAME_CHARS = 60
+MAX_FILENAME_BYTES = 240  # file systems allow 255 bytes (60 characters of 4 bytes), the swap adds ".bak"
 
 
 def _merge(text: str, window: str) -> str:
@@ -69,15 +76,47 @@ def _summary(meta: DocumentMeta, clauses: int) -> dict[str, object]:
     return {**fields, "clauses": clauses}
 
 
+def _any_case(suffix: str) -> str:
+    return "".join(f"[{c.upper()}{c}]" if c.isalpha() else c for c in suffix)
+
+
+# The schema of ?filename= (JSON Schema regexes take no flags, so the suffixes are spelled in any case).
+FILENAME_PATTERN = (
+    r"^[^\s./\\\x00-\x1f\x7f][^/\\\x00-\x1f\x7f]*\.(?:"
+    + "|".join(_any_case(suffix[1:]) for suffix in SUPPORTED)
+    + ")$"
+)
+
+
 def _safe_name(filename: str) -> str:
-    name = Path(filename.replace("\\", "/")).name.strip()
-    if not name or name.startswith(".") or len(name) > MAX_FILENAME_CHARS:
-        raise InputError(
-            f"文件名 {filename[:40]!r} 无效：须为不以 . 开头、不超过 {MAX_FILENAME_CHARS} 字的文件名"
-        )
-    if Path(name).suffix.lower() not in SUPPORTED:
-        raise InputError(f"不支持的文件类型 {Path(name).suffix or '(无扩展名)'}：支持 {', '.join(SUPPORTED)}")
-    return name
+    """The upload's file name, or InputError saying what is wrong with it (echoing at most 40 chars)."""
+    shown = repr(filename[:40]) + ("…" if len(filename) > 40 else "")
+    if re.search(r"[\x00-\x1f\x7f]", filename):
+        raise InputError("文件名含有控制字符（如 NUL）：请改用普通文字命名文件")
+    if "/" in filename or "\\" in filename:
+        raise InputError(f"文件名 {shown} 含有路径分隔符 / 或 \\：只写文件名，如 方案.pdf")
+    if not filename or filename[0] == "." or filename[0].isspace():
+        raise InputError(f"文件名 {shown} 无效：不能为空，也不能以 . 或空格开头，如 方案.pdf")
+    if len(filename) > MAX_FILENAME_CHARS or len(filename.encode("utf-8")) > MAX_FILENAME_BYTES:
+        raise InputError(f"文件名太长（{len(filename)} 字）：请缩短到 {MAX_FILENAME_CHARS} 字以内")
+    if Path(filename).suffix.lower() not in SUPPORTED:
+        suffix = Path(filename).suffix[:12] or "(无扩展名)"
+        raise InputError(f"不支持的文件类型 {suffix}：支持 {', '.join(SUPPORTED)}")
+    if not re.fullmatch(FILENAME_PATTERN, filename):
+        raise InputError(f"文件名 {shown} 无效：请只用文字、数字和常见标点，以 {'/'.join(SUPPORTED)} 结尾")
+    return filename
+
+
+def _without_paths(exc: IngestError, name: str, *paths: Path) -> IngestError:
+    """The same error with the server's paths of the upload replaced by its file name."""
+    message = str(exc)
+    for path in sorted({str(p) for p in paths}, key=len, reverse=True):
+        message = message.replace(path, name)
+    return IngestError(message)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 class Library:
@@ -91,6 +130,25 @@ class Library:
         self._corpus_dir = corpus_dir
         self._admin = threading.Lock()
         self.uploads_dir.mkdir(parents=True, exist_ok=True)
+        self._recover()
+
+    def _recover(self) -> None:
+        """Undo what a crash left behind: staging folders, and `.bak` copies of replaced uploads.
+
+        A backup whose upload never committed (the catalog does not hold the new file) is put back.
+        """
+        shutil.rmtree(self._staging_dir, ignore_errors=True)
+        for backup in self.uploads_dir.glob(".*.bak"):
+            target = backup.with_name(backup.name[1 : -len(".bak")])
+            meta = self._index.catalog.document(doc_id_for(target))
+            committed = meta is not None and target.exists() and meta.content_hash.startswith(_sha256(target))
+            if committed:
+                backup.unlink()
+            else:
+                backup.replace(target)
+            log.warning(
+                "recovered an interrupted upload of %s (%s)", target.name, "kept" if committed else "restored"
+            )
 
     def counts(self) -> tuple[int, int]:
         """(documents, chunks) in the index."""
@@ -128,15 +186,20 @@ class Library:
             staged.parent.mkdir(parents=True)
             try:
                 staged.write_bytes(data)
-                parsed = parse(load_file(staged))  # refuses a bad file before anything changes
+                # Parsed in a child process under memory and time limits (a bomb costs the child only).
+                parsed = parse(load_isolated(staged))  # refuses a bad file before anything changes
                 # Embedding is the slow part; done here, answers keep flowing and ingest finds it cached.
-                embed_cached(
+                _, embedded = embed_cached(
                     self._index.embedder, self._index.cache, [c.search_text() for c in parsed.chunks]
                 )
                 with self._gate.writing():
                     report = self._swap_in(staged, target)
+            except IngestError as exc:
+                raise _without_paths(exc, name, staged, target) from None
             finally:
                 shutil.rmtree(staged.parent, ignore_errors=True)
+        # ingest found this upload's vectors cached: report what the upload itself embedded.
+        report = replace(report, embedded=embedded)
         return UploadOut(doc_id=doc_id, report=report)
 
     def _check_owner(self, doc_id: str, target: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
@@ -48,11 +49,23 @@ _STATUS: tuple[tuple[type[IpbotError], int, str], ...] = (
 )
 
 
+MAX_DETAIL_CHARS = 300
+# A directory chain of a server path (/srv/ipbot/var/upload-staging/<uuid>/), not one of the API's own routes.
+_SERVER_DIRS = re.compile(r"(?<![\w.:/])/(?!api/|admin/|wechat/)(?:[^\s/'\"“”‘’，。；：]+/)+")
+
+
+def public_detail(detail: str) -> str:
+    """What a client may see: no server directories, at most MAX_DETAIL_CHARS characters."""
+    text = _SERVER_DIRS.sub("", detail)
+    return text if len(text) <= MAX_DETAIL_CHARS else text[: MAX_DETAIL_CHARS - 1] + "…"
+
+
 def error_response(
     status: int, error: str, detail: str, headers: dict[str, str] | None = None
 ) -> JSONResponse:
-    """The one error shape of the API."""
-    return JSONResponse({"error": error, "detail": detail}, status_code=status, headers=headers)
+    """The one error shape of the API (the detail cleaned by `public_detail`)."""
+    body = {"error": error, "detail": public_detail(detail)}
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def classify(exc: BaseException) -> tuple[int, str]:
@@ -86,12 +99,17 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, code, detail, dict(exc.headers or {}))
 
 
+def _where(loc: tuple[object, ...]) -> str:
+    """A field's location for a message; an unknown key of the request is shown only in part."""
+    parts = [str(p) if len(str(p)) <= 40 else str(p)[:40] + "…" for p in loc if p != "body"]
+    return ".".join(parts) or "请求体"
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     # A body model shared by a dependency and the route is reported once per user; keep one of each.
     problems = dict.fromkeys(
-        f"{'.'.join(str(p) for p in error.get('loc', ()) if p != 'body') or '请求体'}: {error.get('msg', '')}"
-        for error in exc.errors()
+        f"{_where(error.get('loc', ()))}: {str(error.get('msg', ''))[:120]}" for error in exc.errors()
     )
     return error_response(422, "invalid_request", "请求格式不对：" + "；".join(list(problems)[:5]))
 

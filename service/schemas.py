@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from core.places import CITY, DISTRICTS, SHORT_NAMES
 from core.records import Citation
 from ingest.pipeline import IngestReport
 
 WECHAT_SESSION_PREFIX = "wx:"
+REGIONS = ("", CITY, *DISTRICTS, *SHORT_NAMES)  # what bot.query.with_region accepts
 
 
 class ChatRequest(BaseModel):
@@ -15,10 +20,22 @@ class ChatRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(examples=["杨浦区对知识产权质押融资贴息多少？"])  # length: IPBOT_MAX_QUESTION_CHARS
+    # Checked by the service (400 invalid_input), so the message can say what to do; the schema states it,
+    # with maxLength set to IPBOT_MAX_QUESTION_CHARS by `document_limits`.
+    question: str = Field(
+        examples=["杨浦区对知识产权质押融资贴息多少？"],
+        description="问题：不能只有空白，长度不超过 IPBOT_MAX_QUESTION_CHARS（默认 1000）字",
+        json_schema_extra={"minLength": 1, "pattern": r"\S"},
+    )
     session_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.:@-]{1,128}$")
-    quick: bool = False
-    region: str | None = Field(default=None, max_length=20, examples=["杨浦区"])
+    quick: bool = Field(default=False, strict=True, description="true：一两句话（≤120 字）加出处")
+    region: str | None = Field(
+        default=None,
+        max_length=20,
+        examples=["杨浦区"],
+        description="提问者所在的区（全称或简称）或 上海市；其他值为 400",
+        json_schema_extra={"enum": [*REGIONS, None]},
+    )
 
     @field_validator("session_id")
     @classmethod
@@ -92,3 +109,16 @@ class Health(BaseModel):
     admin: bool
     wechat_mp: bool
     wechat_mini: bool
+
+
+def document_limits(app: FastAPI, *, max_question_chars: int) -> None:
+    """Make the app's OpenAPI schema state the limits set at start-up (the question's maxLength)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        question = schema["components"]["schemas"]["ChatRequest"]["properties"]["question"]
+        question["maxLength"] = max_question_chars
+        return schema
+
+    setattr(app, "openapi", openapi)  # noqa: B010  (FastAPI's documented way to customise the schema)

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from ingest.pipeline import IngestReport
 
 from ..deps import LibraryDep, require_admin
+from ..documents import FILENAME_PATTERN, MAX_FILENAME_CHARS
 from ..schemas import ErrorOut, RemovedOut, UploadOut
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
@@ -32,7 +33,13 @@ _RAW_BODY = {
     summary="上传并导入一个文件（请求体为文件原始字节）",
 )
 async def upload_document(
-    request: Request, library: LibraryDep, filename: Annotated[str, Query(max_length=200)]
+    request: Request,
+    library: LibraryDep,
+    filename: Annotated[
+        str,
+        # The pattern is documented, and checked by the library so the 400 says what is wrong.
+        Query(min_length=1, max_length=MAX_FILENAME_CHARS, json_schema_extra={"pattern": FILENAME_PATTERN}),
+    ],
 ) -> UploadOut:
     """`?filename=方案.pdf`; a file that cannot be read is refused and the index stays as it was."""
     data = await request.body()
