@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 
 import anyio.to_thread
 import httpx
@@ -22,9 +23,11 @@ from .documents import Library
 from .errors import install_error_handlers
 from .gate import IndexGate
 from .limits import BodyLimitMiddleware
+from .logbook.records import Logbook
+from .logbook.sqlite import SqliteLogbook
 from .metrics import Metrics, MetricsMiddleware
 from .ratelimit import RateLimiter
-from .routes import admin, chat, documents, health, wechat
+from .routes import admin, admin_log, chat, documents, feedback, health, wechat
 from .settings import MIN_ADMIN_TOKEN_CHARS, ServiceSettings, WeChatAccount
 from .wechat.api import WeChatApi
 from .wechat.crypto import WeChatCrypto
@@ -38,6 +41,7 @@ BODY_BYTES = 64 * 1024  # chat questions and WeChat pushes alike
 WECHAT_HTTP_TIMEOUT_S = 5.0
 STATE_FILE = "state.sqlite"
 SESSION_PRUNE_EVERY_S = 3600.0
+LOG_PRUNE_EVERY_S = 3600.0
 
 
 async def _prune_sessions(sessions: SessionStore, idle_s: float, metrics: Metrics) -> None:
@@ -51,6 +55,20 @@ async def _prune_sessions(sessions: SessionStore, idle_s: float, metrics: Metric
         except Exception:
             log.exception("pruning idle conversations failed")
         await asyncio.sleep(SESSION_PRUNE_EVERY_S)
+
+
+async def _prune_log(logbook: Logbook, retention_days: int, clock: Callable[[], float]) -> None:
+    """Delete log entries past their retention now and then every hour (cancelled at shutdown)."""
+    while True:
+        try:
+            deleted = await anyio.to_thread.run_sync(
+                partial(logbook.prune, retention_days * DAY_S, now=clock())
+            )
+            if deleted:
+                log.info("deleted %d log entries older than %d days", deleted, retention_days)
+        except Exception:
+            log.exception("pruning the conversation log failed")
+        await asyncio.sleep(LOG_PRUNE_EVERY_S)
 
 
 def _webhooks(
@@ -109,9 +127,12 @@ def create_app(
     *,
     assistant: AnswerSource | None = None,
     index: Index | None = None,
+    logbook: Logbook | None = None,
     clock: Callable[[], float] = time.time,
 ) -> FastAPI:
-    """The app over `settings`; tests may inject a ready `index` or `assistant` (the caller then owns it)."""
+    """The app over `settings`; tests may inject a ready `index` or `assistant` (the caller then owns it).
+
+    The conversation log is kept in the state store unless another `logbook` is given."""
     for noisy in ("httpx", "httpcore"):  # their request logs carry the access_token in URLs
         logging.getLogger(noisy).setLevel(logging.WARNING)
     owns_index = index is None
@@ -119,6 +140,7 @@ def create_app(
     source = assistant if assistant is not None else build_assistant(settings.bot, index)
     metrics = Metrics()
     gate = IndexGate()
+    logbook = logbook if logbook is not None else SqliteLogbook(settings.bot.data_dir / STATE_FILE)
     library = Library(
         index=index, gate=gate, data_dir=settings.bot.data_dir, corpus_dir=settings.bot.corpus_dir
     )
@@ -128,6 +150,8 @@ def create_app(
         workers=settings.answer_workers,
         max_question_chars=settings.max_question_chars,
         metrics=metrics,
+        logbook=logbook,
+        clock=clock,
     )
     http = httpx.AsyncClient(timeout=httpx.Timeout(WECHAT_HTTP_TIMEOUT_S))
     webhooks = _webhooks(settings, http=http, answerer=answerer, metrics=metrics, clock=clock)
@@ -142,6 +166,7 @@ def create_app(
         idle_s = settings.bot.session_idle_days * DAY_S
         upkeep = [asyncio.create_task(w.outbox.run()) for w in webhooks.values()]
         upkeep.append(asyncio.create_task(_prune_sessions(sessions, idle_s, metrics)))
+        upkeep.append(asyncio.create_task(_prune_log(logbook, settings.log_retention_days, clock)))
         try:
             yield
         finally:
@@ -168,13 +193,15 @@ def create_app(
         ip_limit=RateLimiter(settings.rate_per_ip),
         user_limit=RateLimiter(settings.rate_per_user),
         webhooks=webhooks,
+        logbook=logbook,
     )
     install_error_handlers(app)
     uploads = {"/admin/documents": settings.max_upload_bytes} if settings.admin_enabled else {}
     app.add_middleware(BodyLimitMiddleware, default=BODY_BYTES, prefixes=uploads)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
-    for router in (chat.router, documents.router, health.router, wechat.router):
+    for router in (chat.router, feedback.router, documents.router, health.router, wechat.router):
         app.include_router(router)
     if settings.admin_enabled:
         app.include_router(admin.router)
+        app.include_router(admin_log.router)
     return app

@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from .answers import Answerer
 from .documents import Library
 from .errors import RateLimitedError
+from .logbook.records import Logbook
 from .metrics import Metrics
 from .ratelimit import RateLimiter
 from .schemas import ChatRequest
@@ -30,6 +31,7 @@ class Services:
     ip_limit: RateLimiter
     user_limit: RateLimiter
     webhooks: dict[str, Webhook]
+    logbook: Logbook
 
 
 def get_services(request: Request) -> Services:
@@ -52,7 +54,12 @@ def get_metrics(services: ServicesDep) -> Metrics:
     return services.metrics
 
 
+def get_logbook(services: ServicesDep) -> Logbook:
+    return services.logbook
+
+
 AnswererDep = Annotated[Answerer, Depends(get_answerer)]
+LogbookDep = Annotated[Logbook, Depends(get_logbook)]
 LibraryDep = Annotated[Library, Depends(get_library)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
@@ -85,6 +92,15 @@ def limit_chat(request: Request, body: ChatRequest, services: ServicesDep) -> No
 
 
 ChatLimited = Depends(limit_chat)
+
+
+def limit_ip(request: Request, services: ServicesDep) -> None:
+    """The chat routes' per-IP rate limit, for the other public POST routes (feedback, console login)."""
+    ip = request.client.host if request.client else "unknown"
+    _take(services.ip_limit, ip, "ip", services.metrics)
+
+
+IpLimited = Depends(limit_ip)
 
 
 def get_webhook(channel: str, services: ServicesDep) -> Webhook:
