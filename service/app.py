@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from app.wiring import build_assistant, open_index
 from bot.sessions import DAY_S, SessionStore
+from core.records import Chunk
 from vectorstore.index import Index
 
 from .answers import Answerer, AnswerSource
@@ -23,11 +24,12 @@ from .documents import Library
 from .errors import install_error_handlers
 from .gate import IndexGate
 from .limits import BodyLimitMiddleware
+from .logbook.curated import CuratedStore
 from .logbook.records import Logbook
 from .logbook.sqlite import SqliteLogbook
 from .metrics import Metrics, MetricsMiddleware
 from .ratelimit import RateLimiter
-from .routes import admin, admin_log, chat, documents, feedback, health, wechat
+from .routes import admin, admin_log, chat, curated, documents, feedback, health, wechat
 from .settings import MIN_ADMIN_TOKEN_CHARS, ServiceSettings, WeChatAccount
 from .wechat.api import WeChatApi
 from .wechat.crypto import WeChatCrypto
@@ -69,6 +71,16 @@ async def _prune_log(logbook: Logbook, retention_days: int, clock: Callable[[], 
         except Exception:
             log.exception("pruning the conversation log failed")
         await asyncio.sleep(LOG_PRUNE_EVERY_S)
+
+
+def _clause_lookup(index: Index, gate: IndexGate) -> Callable[[str], Chunk | None]:
+    """Find an indexed clause by chunk id (curated answers check their quotes against it)."""
+
+    def lookup(chunk_id: str) -> Chunk | None:
+        with gate.reading():
+            return index.chunks().get(chunk_id)
+
+    return lookup
 
 
 def _webhooks(
@@ -194,14 +206,26 @@ def create_app(
         user_limit=RateLimiter(settings.rate_per_user),
         webhooks=webhooks,
         logbook=logbook,
+        curated=CuratedStore(
+            settings.bot.data_dir / STATE_FILE, lookup=_clause_lookup(index, gate), clock=clock
+        ),
     )
     install_error_handlers(app)
     uploads = {"/admin/documents": settings.max_upload_bytes} if settings.admin_enabled else {}
     app.add_middleware(BodyLimitMiddleware, default=BODY_BYTES, prefixes=uploads)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
-    for router in (chat.router, feedback.router, documents.router, health.router, wechat.router):
+    public = (
+        chat.router,
+        feedback.router,
+        curated.public_router,
+        documents.router,
+        health.router,
+        wechat.router,
+    )
+    for router in public:
         app.include_router(router)
     if settings.admin_enabled:
         app.include_router(admin.router)
         app.include_router(admin_log.router)
+        app.include_router(curated.admin_router)
     return app

@@ -12,6 +12,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from .answers import Answerer
 from .documents import Library
 from .errors import RateLimitedError
+from .logbook.curated import CuratedStore
 from .logbook.records import Logbook
 from .metrics import Metrics
 from .ratelimit import RateLimiter
@@ -32,6 +33,7 @@ class Services:
     user_limit: RateLimiter
     webhooks: dict[str, Webhook]
     logbook: Logbook
+    curated: CuratedStore
 
 
 def get_services(request: Request) -> Services:

@@ -115,3 +115,42 @@ def test_admin_log_routes_need_the_token_and_are_documented(client):
         assert response.status_code == 401 and response.json()["error"] == "unauthorized"
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/admin/logs", "/admin/feedback", "/admin/hit-test", "/api/feedback"} <= set(paths)
+
+
+def test_curated_answers_check_their_quotes_and_are_public_once_published(client):
+    candidate = client.post("/admin/hit-test", json={"question": QUESTION}, headers=AUTH).json()[
+        "candidates"
+    ][0]
+    quote = candidate["text"][2:14]
+    draft = {
+        "question": "杨浦区贴息多少？",
+        "answer": "按杨浦区办法给予贴息。",
+        "citations": [{"chunk_id": candidate["chunk_id"], "quote": quote}],
+    }
+    created = client.post("/admin/curated", json=draft, headers=AUTH)
+    assert created.status_code == 201 and created.json()["state"] == "draft"
+    assert created.json()["citations"][0]["title"] == candidate["title"]
+    assert client.get("/api/curated").json() == []
+    curated_id = created.json()["id"]
+    published = client.post(f"/admin/curated/{curated_id}/publish", headers=AUTH)
+    assert published.status_code == 200 and published.json()["state"] == "published"
+    assert [c["id"] for c in client.get("/api/curated").json()] == [curated_id]
+    assert client.post("/admin/curated/9999/publish", headers=AUTH).status_code == 404
+
+
+def test_a_curated_quote_not_in_its_clause_is_refused_by_name(client):
+    candidate = client.post("/admin/hit-test", json={"question": QUESTION}, headers=AUTH).json()[
+        "candidates"
+    ][0]
+    bad = {
+        "question": "q",
+        "answer": "a",
+        "citations": [{"chunk_id": candidate["chunk_id"], "quote": "每件奖励一百万元"}],
+    }
+    response = client.post("/admin/curated", json=bad, headers=AUTH)
+    assert response.status_code == 422 and "每件奖励一百万元" in response.json()["detail"]
+    missing = {**bad, "citations": [{"chunk_id": "no-such-chunk", "quote": "x"}]}
+    assert "no-such-chunk" in client.post("/admin/curated", json=missing, headers=AUTH).json()["detail"]
+    too_long = {**bad, "answer": "长" * 121}
+    assert client.post("/admin/curated", json=too_long, headers=AUTH).status_code == 422
+    assert client.post("/admin/curated", json=bad).status_code == 401

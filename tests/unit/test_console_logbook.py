@@ -165,3 +165,15 @@ def test_the_answerer_gives_every_answer_an_id_and_records_it_under_its_channel(
     assert final.answer.answer_id not in ("", answer.answer_id)
     assert book.get(answer.answer_id).entry.user == hash_user("wx:o-abc")
     assert book.get(final.answer.answer_id).entry.channel == "stream"
+
+
+def test_a_published_curated_answer_turns_stale_when_its_clause_changes(tmp_path):
+    from service.logbook.curated import CuratedState, CuratedStore
+
+    clauses = {"c1": CHUNK}
+    store = CuratedStore(tmp_path / "state.sqlite", lookup=clauses.get)
+    item = store.add("杨浦区贴息？", "给予50%贴息。", [("c1", "50% 贴息")])
+    assert store.publish(item.id).state is CuratedState.PUBLISHED
+    clauses["c1"] = Chunk("c1", "d1", "杨浦区办法", "第五条", "给予30%贴息", "杨浦区")
+    assert store.list(CuratedState.PUBLISHED) == []
+    assert store.get(item.id).state is CuratedState.STALE
