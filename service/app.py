@@ -12,7 +12,9 @@ from functools import partial
 import anyio.to_thread
 import httpx
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
+import console as console_files
 from app.wiring import build_assistant, open_index
 from bot.sessions import DAY_S, SessionStore
 from core.records import Chunk
@@ -29,8 +31,11 @@ from .logbook.records import Logbook
 from .logbook.sqlite import SqliteLogbook
 from .metrics import Metrics, MetricsMiddleware
 from .ratelimit import RateLimiter
-from .routes import admin, admin_log, chat, curated, documents, feedback, health, wechat
+from .routes import admin, admin_log, apidocs, chat, curated, documents, feedback, health, wechat
+from .routes import console as console_pages
 from .settings import MIN_ADMIN_TOKEN_CHARS, ServiceSettings, WeChatAccount
+from .staff.users import UserStore
+from .staff.web import Console, build_console, install_login_redirect
 from .wechat.api import WeChatApi
 from .wechat.crypto import WeChatCrypto
 from .wechat.inbound import Account
@@ -71,6 +76,16 @@ async def _prune_log(logbook: Logbook, retention_days: int, clock: Callable[[], 
         except Exception:
             log.exception("pruning the conversation log failed")
         await asyncio.sleep(LOG_PRUNE_EVERY_S)
+
+
+def _console(settings: ServiceSettings) -> Console | None:
+    """The staff console: served with the admin routes, its sessions signed with a key from ADMIN_TOKEN."""
+    if not settings.admin_enabled:
+        return None
+    users = UserStore(settings.bot.data_dir / STATE_FILE)
+    return build_console(
+        users, admin_token=settings.admin_token, secure_cookie=settings.console_secure_cookie
+    )
 
 
 def _clause_lookup(index: Index, gate: IndexGate) -> Callable[[str], Chunk | None]:
@@ -196,6 +211,8 @@ def create_app(
         description="上海知识产权政策问答：引用条款回答、政策文件全文、微信公众号与小程序客服消息。",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by routes/apidocs.py from vendored files
+        redoc_url=None,
     )
     app.state.services = Services(
         settings=settings,
@@ -206,11 +223,13 @@ def create_app(
         user_limit=RateLimiter(settings.rate_per_user),
         webhooks=webhooks,
         logbook=logbook,
+        console=_console(settings),
         curated=CuratedStore(
             settings.bot.data_dir / STATE_FILE, lookup=_clause_lookup(index, gate), clock=clock
         ),
     )
     install_error_handlers(app)
+    install_login_redirect(app)
     uploads = {"/admin/documents": settings.max_upload_bytes} if settings.admin_enabled else {}
     app.add_middleware(BodyLimitMiddleware, default=BODY_BYTES, prefixes=uploads)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
@@ -221,11 +240,14 @@ def create_app(
         documents.router,
         health.router,
         wechat.router,
+        apidocs.router,
     )
+    app.mount("/static", StaticFiles(directory=console_files.STATIC), name="static")
     for router in public:
         app.include_router(router)
     if settings.admin_enabled:
         app.include_router(admin.router)
         app.include_router(admin_log.router)
         app.include_router(curated.admin_router)
+        app.include_router(console_pages.router)
     return app

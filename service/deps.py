@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -20,6 +20,9 @@ from .schemas import ChatRequest
 from .settings import ServiceSettings
 from .wechat.webhook import Webhook
 
+if TYPE_CHECKING:
+    from .staff.web import Console
+
 
 @dataclass(frozen=True)
 class Services:
@@ -34,6 +37,7 @@ class Services:
     webhooks: dict[str, Webhook]
     logbook: Logbook
     curated: CuratedStore
+    console: Console | None = None  # the staff console (only with ADMIN_TOKEN)
 
 
 def get_services(request: Request) -> Services:
