@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint typecheck unit eval bench clean
+.PHONY: setup run test lint typecheck unit eval bench clean browser
 
 setup: $(STAMP)
 
@@ -23,12 +23,20 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 typecheck: setup
-	$(BIN)/mypy core vectorstore ingest bot quality app cli service scripts server.py
+	$(BIN)/mypy core vectorstore ingest bot quality app cli service console scripts server.py
 
 unit: setup
 	$(BIN)/python -m pytest -q -m "not eval and not integration"
 
-test: lint typecheck
+# Debian's chromium and a CJK font for the console's browser tests (Playwright drives /usr/bin/chromium;
+# its own browser download is never used). Installs only as root; elsewhere the browser tier says why it skips.
+browser:
+	@if [ -x /usr/bin/chromium ] && fc-list 2>/dev/null | grep -qi wenquanyi; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null; \
+	else echo "not root: install chromium and fonts-wqy-microhei to run the browser tests"; fi
+
+test: lint typecheck browser
 	$(BIN)/python -m pytest -q
 
 eval: setup

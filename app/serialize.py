@@ -28,7 +28,8 @@ def search_json(query: str, hits: list[Hit]) -> dict[str, Any]:
 
 def answer_json(answer: Answer) -> dict[str, Any]:
     """`ipbot ask --json` and `/api/chat`: answer, refused, citations, mode, latency_ms, and when they apply
-    the refusal `reason`, the conversation's `rewritten_question`, LLM mode's check and `fallback_reason`."""
+    the refusal `reason`, the conversation's `rewritten_question`, LLM mode's check and `fallback_reason`, and
+    the service's `answer_id` (its conversation-log entry)."""
     out: dict[str, Any] = {
         "answer": answer.answer,
         "refused": answer.refused,
@@ -46,6 +47,8 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         out["fallback_reason"] = answer.fallback_reason.value
     if answer.rewritten_question is not None:
         out["rewritten_question"] = answer.rewritten_question
+    if answer.answer_id:
+        out["answer_id"] = answer.answer_id
     return out
 
 

@@ -279,6 +279,28 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _new_password() -> str:
+    """The password from the first line of standard input, or typed twice at a terminal."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    from getpass import getpass
+
+    password = getpass("密码：")
+    if getpass("再输入一次：") != password:
+        raise InputError("两次输入的密码不一致")
+    return password
+
+
+def cmd_user_add(args: argparse.Namespace, settings: Settings) -> int:
+    from service.app import STATE_FILE
+    from service.staff.users import Role, UserStore
+
+    user = UserStore(settings.data_dir / STATE_FILE).add(args.name, _new_password(), Role(args.role))
+    role = "管理员" if user.role is Role.ADMIN else "审核员"
+    print(f"已保存管理台账号 {user.name}（{role}）：登录地址 /console/login")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ipbot", description="知识产权政策问答助手")
     sub = p.add_subparsers(dest="command", required=True)
@@ -324,6 +346,11 @@ def parser() -> argparse.ArgumentParser:
     srv.add_argument("--host", default="127.0.0.1")
     srv.add_argument("--port", type=int, default=8000)
     srv.set_defaults(func=cmd_serve)
+    usr = sub.add_parser("user", help="管理台账号").add_subparsers(dest="action", required=True)
+    add = usr.add_parser("add", help="新建账号或重设密码与角色（密码从终端输入，或读标准输入第一行）")
+    add.add_argument("name")
+    add.add_argument("--role", choices=["admin", "reviewer"], default="reviewer")
+    add.set_defaults(func=cmd_user_add)
     return p
 
 

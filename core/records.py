@@ -144,6 +144,7 @@ class Answer:
     verified: bool | None = None  # LLM mode: whether the reply passed the check unchanged
     dropped: tuple[Dropped, ...] = ()  # LLM mode: sentences the check removed
     removed_citations: tuple[int, ...] = ()  # LLM mode: citation numbers to clauses never given
+    answer_id: str = ""  # the service's conversation-log id (empty outside the service)
 
 
 class EventKind(StrEnum):

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import AsyncIterator, Iterator
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import replace
 from functools import partial
 from typing import Protocol
 
@@ -15,7 +19,10 @@ from core.errors import InputError
 from core.records import Answer, FinalEvent, StreamEvent
 
 from .gate import IndexGate
+from .logbook.records import Logbook, entry_of
 from .metrics import Metrics
+
+log = logging.getLogger(__name__)
 
 # JSON may carry "\ud800": a lone UTF-16 surrogate, which no UTF-8 writer (SQLite, the response) accepts.
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -44,12 +51,16 @@ class Answerer:
         workers: int,
         max_question_chars: int,
         metrics: Metrics,
+        logbook: Logbook | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._source = source
         self._gate = gate
         self._limiter = anyio.CapacityLimiter(workers)
         self._max_chars = max_question_chars
         self._metrics = metrics
+        self._logbook = logbook
+        self._clock = clock
 
     def check(self, question: str) -> str:
         """The question stripped, or InputError when it is empty, too long or not valid Unicode text."""
@@ -71,13 +82,32 @@ class Answerer:
         region: str | None = None,
         session_id: str | None = None,
     ) -> Answer:
-        """Answer in a worker thread and count the outcome under `channel`."""
+        """Answer in a worker thread, count the outcome under `channel` and record it in the log."""
         text = self.check(question)
         result = await anyio.to_thread.run_sync(
             partial(self._answer_now, text, quick, region, session_id), limiter=self._limiter
         )
         self._metrics.count_answer(channel, result)
-        return result
+        return await self._record(result, channel, region, session_id)
+
+    async def _record(self, result: Answer, channel: str, region: str | None, user_key: str | None) -> Answer:
+        """The answer with its `answer_id`, once its log entry is written (a failed write is only logged)."""
+        answer = replace(result, answer_id=uuid.uuid4().hex)
+        if self._logbook is None:
+            return answer
+        entry = entry_of(
+            answer,
+            answer_id=answer.answer_id,
+            at=self._clock(),
+            channel=channel,
+            user_key=user_key,
+            region=region,
+        )
+        try:
+            await anyio.to_thread.run_sync(self._logbook.record, entry)
+        except Exception:
+            log.exception("recording answer %s in the conversation log failed", answer.answer_id)
+        return answer
 
     def _next(self, events: Iterator[StreamEvent]) -> StreamEvent | None:
         with self._gate.reading():
@@ -92,7 +122,7 @@ class Answerer:
         region: str | None = None,
         session_id: str | None = None,
     ) -> AsyncIterator[StreamEvent]:
-        """The assistant's events, each produced in a worker thread; the final one is counted."""
+        """The assistant's events, each produced in a worker thread; the final one is counted and logged."""
         text = self.check(question)
         events = self._source.stream(text, quick=quick, region=region, session_id=session_id)
         try:
@@ -102,6 +132,7 @@ class Answerer:
                     return
                 if isinstance(event, FinalEvent):
                     self._metrics.count_answer(channel, event.answer)
+                    event = FinalEvent(await self._record(event.answer, channel, region, session_id))
                 yield event
         finally:
             close = getattr(events, "close", None)

@@ -7,13 +7,17 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 
 import anyio.to_thread
 import httpx
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
+import console as console_files
 from app.wiring import build_assistant, open_index
 from bot.sessions import DAY_S, SessionStore
+from core.records import Chunk
 from vectorstore.index import Index
 
 from .answers import Answerer, AnswerSource
@@ -22,11 +26,17 @@ from .documents import Library
 from .errors import install_error_handlers
 from .gate import IndexGate
 from .limits import BodyLimitMiddleware
+from .logbook.curated import CuratedStore
+from .logbook.records import Logbook
+from .logbook.sqlite import SqliteLogbook
 from .metrics import Metrics, MetricsMiddleware
 from .ratelimit import RateLimiter
-from .routes import admin, chat, documents, health, wechat
+from .routes import admin, admin_log, apidocs, chat, curated, documents, feedback, health, wechat
+from .routes import console as console_pages
 from .schemas import document_limits
 from .settings import MIN_ADMIN_TOKEN_CHARS, ServiceSettings, WeChatAccount
+from .staff.users import UserStore
+from .staff.web import Console, build_console, install_login_redirect
 from .wechat.api import WeChatApi
 from .wechat.crypto import WeChatCrypto
 from .wechat.inbound import Account
@@ -39,6 +49,7 @@ BODY_BYTES = 64 * 1024  # chat questions and WeChat pushes alike
 WECHAT_HTTP_TIMEOUT_S = 5.0
 STATE_FILE = "state.sqlite"
 SESSION_PRUNE_EVERY_S = 3600.0
+LOG_PRUNE_EVERY_S = 3600.0
 
 
 async def _prune_sessions(sessions: SessionStore, idle_s: float, metrics: Metrics) -> None:
@@ -52,6 +63,40 @@ async def _prune_sessions(sessions: SessionStore, idle_s: float, metrics: Metric
         except Exception:
             log.exception("pruning idle conversations failed")
         await asyncio.sleep(SESSION_PRUNE_EVERY_S)
+
+
+async def _prune_log(logbook: Logbook, retention_days: int, clock: Callable[[], float]) -> None:
+    """Delete log entries past their retention now and then every hour (cancelled at shutdown)."""
+    while True:
+        try:
+            deleted = await anyio.to_thread.run_sync(
+                partial(logbook.prune, retention_days * DAY_S, now=clock())
+            )
+            if deleted:
+                log.info("deleted %d log entries older than %d days", deleted, retention_days)
+        except Exception:
+            log.exception("pruning the conversation log failed")
+        await asyncio.sleep(LOG_PRUNE_EVERY_S)
+
+
+def _console(settings: ServiceSettings) -> Console | None:
+    """The staff console: served with the admin routes, its sessions signed with a key from ADMIN_TOKEN."""
+    if not settings.admin_enabled:
+        return None
+    users = UserStore(settings.bot.data_dir / STATE_FILE)
+    return build_console(
+        users, admin_token=settings.admin_token, secure_cookie=settings.console_secure_cookie
+    )
+
+
+def _clause_lookup(index: Index, gate: IndexGate) -> Callable[[str], Chunk | None]:
+    """Find an indexed clause by chunk id (curated answers check their quotes against it)."""
+
+    def lookup(chunk_id: str) -> Chunk | None:
+        with gate.reading():
+            return index.chunks().get(chunk_id)
+
+    return lookup
 
 
 def _webhooks(
@@ -110,9 +155,12 @@ def create_app(
     *,
     assistant: AnswerSource | None = None,
     index: Index | None = None,
+    logbook: Logbook | None = None,
     clock: Callable[[], float] = time.time,
 ) -> FastAPI:
-    """The app over `settings`; tests may inject a ready `index` or `assistant` (the caller then owns it)."""
+    """The app over `settings`; tests may inject a ready `index` or `assistant` (the caller then owns it).
+
+    The conversation log is kept in the state store unless another `logbook` is given."""
     for noisy in ("httpx", "httpcore"):  # their request logs carry the access_token in URLs
         logging.getLogger(noisy).setLevel(logging.WARNING)
     owns_index = index is None
@@ -120,6 +168,7 @@ def create_app(
     source = assistant if assistant is not None else build_assistant(settings.bot, index)
     metrics = Metrics()
     gate = IndexGate()
+    logbook = logbook if logbook is not None else SqliteLogbook(settings.bot.data_dir / STATE_FILE)
     library = Library(
         index=index, gate=gate, data_dir=settings.bot.data_dir, corpus_dir=settings.bot.corpus_dir
     )
@@ -129,6 +178,8 @@ def create_app(
         workers=settings.answer_workers,
         max_question_chars=settings.max_question_chars,
         metrics=metrics,
+        logbook=logbook,
+        clock=clock,
     )
     http = httpx.AsyncClient(timeout=httpx.Timeout(WECHAT_HTTP_TIMEOUT_S))
     webhooks = _webhooks(settings, http=http, answerer=answerer, metrics=metrics, clock=clock)
@@ -143,6 +194,7 @@ def create_app(
         idle_s = settings.bot.session_idle_days * DAY_S
         upkeep = [asyncio.create_task(w.outbox.run()) for w in webhooks.values()]
         upkeep.append(asyncio.create_task(_prune_sessions(sessions, idle_s, metrics)))
+        upkeep.append(asyncio.create_task(_prune_log(logbook, settings.log_retention_days, clock)))
         try:
             yield
         finally:
@@ -160,6 +212,8 @@ def create_app(
         description="上海知识产权政策问答：引用条款回答、政策文件全文、微信公众号与小程序客服消息。",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by routes/apidocs.py from vendored files
+        redoc_url=None,
     )
     app.state.services = Services(
         settings=settings,
@@ -169,14 +223,33 @@ def create_app(
         ip_limit=RateLimiter(settings.rate_per_ip),
         user_limit=RateLimiter(settings.rate_per_user),
         webhooks=webhooks,
+        logbook=logbook,
+        console=_console(settings),
+        curated=CuratedStore(
+            settings.bot.data_dir / STATE_FILE, lookup=_clause_lookup(index, gate), clock=clock
+        ),
     )
     install_error_handlers(app)
+    install_login_redirect(app)
     uploads = {"/admin/documents": settings.max_upload_bytes} if settings.admin_enabled else {}
     app.add_middleware(BodyLimitMiddleware, default=BODY_BYTES, prefixes=uploads)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
-    for router in (chat.router, documents.router, health.router, wechat.router):
+    public = (
+        chat.router,
+        feedback.router,
+        curated.public_router,
+        documents.router,
+        health.router,
+        wechat.router,
+        apidocs.router,
+    )
+    app.mount("/static", StaticFiles(directory=console_files.STATIC), name="static")
+    for router in public:
         app.include_router(router)
     if settings.admin_enabled:
         app.include_router(admin.router)
+        app.include_router(admin_log.router)
+        app.include_router(curated.admin_router)
+        app.include_router(console_pages.router)
     document_limits(app, max_question_chars=settings.max_question_chars)
     return app

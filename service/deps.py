@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -12,11 +12,16 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from .answers import Answerer
 from .documents import Library
 from .errors import RateLimitedError
+from .logbook.curated import CuratedStore
+from .logbook.records import Logbook
 from .metrics import Metrics
 from .ratelimit import RateLimiter
 from .schemas import ChatRequest
 from .settings import ServiceSettings
 from .wechat.webhook import Webhook
+
+if TYPE_CHECKING:
+    from .staff.web import Console
 
 
 @dataclass(frozen=True)
@@ -30,6 +35,9 @@ class Services:
     ip_limit: RateLimiter
     user_limit: RateLimiter
     webhooks: dict[str, Webhook]
+    logbook: Logbook
+    curated: CuratedStore
+    console: Console | None = None  # the staff console (only with ADMIN_TOKEN)
 
 
 def get_services(request: Request) -> Services:
@@ -52,7 +60,12 @@ def get_metrics(services: ServicesDep) -> Metrics:
     return services.metrics
 
 
+def get_logbook(services: ServicesDep) -> Logbook:
+    return services.logbook
+
+
 AnswererDep = Annotated[Answerer, Depends(get_answerer)]
+LogbookDep = Annotated[Logbook, Depends(get_logbook)]
 LibraryDep = Annotated[Library, Depends(get_library)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 
@@ -85,6 +98,15 @@ def limit_chat(request: Request, body: ChatRequest, services: ServicesDep) -> No
 
 
 ChatLimited = Depends(limit_chat)
+
+
+def limit_ip(request: Request, services: ServicesDep) -> None:
+    """The chat routes' per-IP rate limit, for the other public POST routes (feedback, console login)."""
+    ip = request.client.host if request.client else "unknown"
+    _take(services.ip_limit, ip, "ip", services.metrics)
+
+
+IpLimited = Depends(limit_ip)
 
 
 def get_webhook(channel: str, services: ServicesDep) -> Webhook:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from app.settings import Settings, env_int, env_seconds
 from core.errors import ConfigError
+from service.logbook.records import DEFAULT_RETENTION_DAYS
 from service.wechat.crypto import decode_aes_key
 
 MIN_ADMIN_TOKEN_CHARS = 32
@@ -29,7 +30,7 @@ class WeChatAccount:
 
 @dataclass(frozen=True)
 class ServiceSettings:
-    """Everything `create_app` needs: the bot's settings plus limits, admin and WeChat settings."""
+    """Everything `create_app` needs: the bot's settings plus limits, admin, WeChat and console settings."""
 
     bot: Settings = field(default_factory=Settings)
     admin_token: str = field(default="", repr=False)
@@ -44,6 +45,8 @@ class ServiceSettings:
     wechat_api_base: str = DEFAULT_WECHAT_API_BASE
     wechat_sec_check: bool = False
     wechat_lease_s: float = DEFAULT_WECHAT_LEASE_S
+    log_retention_days: int = DEFAULT_RETENTION_DAYS
+    console_secure_cookie: bool = True  # the console's session cookie is sent over HTTPS only
 
     def __post_init__(self) -> None:
         if self.admin_token and len(self.admin_token) < MIN_ADMIN_TOKEN_CHARS:
@@ -86,12 +89,16 @@ class ServiceSettings:
             wechat_api_base=env.get("WECHAT_API_BASE", "").strip() or DEFAULT_WECHAT_API_BASE,
             wechat_sec_check=_flag(env, "WECHAT_SEC_CHECK"),
             wechat_lease_s=env_seconds(env, "IPBOT_WECHAT_LEASE_S", DEFAULT_WECHAT_LEASE_S),
+            log_retention_days=env_int(env, "IPBOT_LOG_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, low=1),
+            console_secure_cookie=_flag(env, "IPBOT_CONSOLE_SECURE_COOKIE", default=True),
         )
 
 
-def _flag(env: Mapping[str, str], name: str) -> bool:
+def _flag(env: Mapping[str, str], name: str, *, default: bool = False) -> bool:
     raw = env.get(name, "").strip().lower()
-    if raw in ("", "0", "false", "no", "off"):
+    if not raw:
+        return default
+    if raw in ("0", "false", "no", "off"):
         return False
     if raw in ("1", "true", "yes", "on"):
         return True

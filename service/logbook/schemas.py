@@ -1,0 +1,109 @@
+"""Request and response models of the feedback, conversation-log and hit-test routes (OpenAPI schema)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .records import FeedbackReason, Rating
+
+ANSWER_ID = r"^[0-9a-f]{32}$"
+
+
+class FeedbackRequest(BaseModel):
+    """👍 or 👎 on one answer, by its `answer_id`; a later rating of the same answer replaces it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    answer_id: str = Field(pattern=ANSWER_ID)
+    rating: Rating
+    reason: FeedbackReason | None = None
+    comment: str = Field(default="", max_length=500)
+
+
+class FeedbackOut(BaseModel):
+    rating: Rating
+    reason: FeedbackReason | None
+    comment: str
+    time: str
+
+
+class LoggedCitationOut(BaseModel):
+    n: int
+    doc_id: str
+    title: str
+    clause: str
+    region: str
+    quote: str
+
+
+class CandidateOut(BaseModel):
+    chunk_id: str
+    title: str
+    clause: str
+    dense: float
+    bm25: float
+    fused: float
+
+
+class LogEntryOut(BaseModel):
+    """One answer as a channel gave it; `time` is China Standard Time, `user` a hash of the asker."""
+
+    answer_id: str
+    time: str
+    timestamp: float
+    channel: str
+    user: str
+    question: str
+    rewritten_question: str
+    region: str
+    mode: str
+    refused: bool
+    reason: str
+    answer: str
+    citations: list[LoggedCitationOut]
+    candidates: list[CandidateOut]
+    latency_ms: int
+    fallback_reason: str
+    feedback: FeedbackOut | None
+
+
+class LogPage(BaseModel):
+    items: list[LogEntryOut]
+    count: int
+    limit: int
+    offset: int
+
+
+class HitTestRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(examples=["杨浦区对知识产权质押融资贴息多少？"])
+    region: str | None = Field(default=None, max_length=20)
+    quick: bool = False
+
+
+class RankedCandidateOut(BaseModel):
+    """One retrieved clause: its rank by fused score and its ranks by the dense and BM25 scores alone."""
+
+    rank: int
+    chunk_id: str
+    doc_id: str
+    title: str
+    clause: str
+    region: str
+    text: str
+    dense: float
+    bm25: float
+    fused: float
+    dense_rank: int
+    bm25_rank: int
+    cited: bool
+
+
+class HitTestOut(BaseModel):
+    """The answer users get (the /api/chat object) and every candidate clause behind it."""
+
+    answer: dict[str, Any]
+    candidates: list[RankedCandidateOut]

@@ -1,0 +1,103 @@
+"""Curated answers (精选答案): drafted and published by admins (Bearer ADMIN_TOKEN), read by anyone."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from ..deps import ServicesDep, require_admin
+from ..errors import NotFoundError
+from ..logbook.curated import MAX_ANSWER_CHARS, Curated, CuratedState, CuratedStore, QuoteMismatchError
+from ..logbook.timezone import local_time
+from ..schemas import ErrorOut
+
+admin_router = APIRouter(prefix="/admin/curated", tags=["admin"], dependencies=[Depends(require_admin)])
+public_router = APIRouter(prefix="/api", tags=["chat"])
+_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (401, 404, 422)}
+
+
+class CitationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    chunk_id: str = Field(max_length=200)
+    quote: str = Field(min_length=1, max_length=300)
+
+
+class CuratedIn(BaseModel):
+    """A short answer (≤120 字) with quotes copied word for word from the clauses they cite."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(min_length=1, max_length=200)
+    answer: str = Field(min_length=1, max_length=MAX_ANSWER_CHARS)
+    citations: list[CitationIn] = Field(min_length=1, max_length=5)
+
+
+class CuratedCitationOut(BaseModel):
+    chunk_id: str
+    quote: str
+    doc_id: str
+    title: str
+    clause: str
+
+
+class CuratedOut(BaseModel):
+    id: int
+    question: str
+    answer: str
+    citations: list[CuratedCitationOut]
+    state: CuratedState
+    updated: str
+
+
+def get_curated(services: ServicesDep) -> CuratedStore:
+    return services.curated
+
+
+CuratedDep = Annotated[CuratedStore, Depends(get_curated)]
+
+
+def _out(item: Curated) -> CuratedOut:
+    return CuratedOut(
+        id=item.id,
+        question=item.question,
+        answer=item.answer,
+        citations=[CuratedCitationOut(**asdict(c)) for c in item.citations],
+        state=item.state,
+        updated=local_time(item.updated_at),
+    )
+
+
+@admin_router.post("", status_code=201, responses=_ERRORS, summary="新建精选答案（草稿；引用须逐字出自条款）")
+async def create(body: CuratedIn, store: CuratedDep) -> CuratedOut:
+    citations = [(c.chunk_id, c.quote) for c in body.citations]
+    try:
+        item = await run_in_threadpool(store.add, body.question, body.answer, citations)
+    except QuoteMismatchError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    return _out(item)
+
+
+@admin_router.post("/{curated_id}/publish", responses=_ERRORS, summary="发布精选答案（再次核对引用）")
+async def publish(curated_id: int, store: CuratedDep) -> CuratedOut:
+    try:
+        item = await run_in_threadpool(store.publish, curated_id)
+    except QuoteMismatchError as exc:
+        raise HTTPException(422, f"{exc}（已标为过期）") from exc
+    if item is None:
+        raise NotFoundError(f"没有编号为 {curated_id} 的精选答案")
+    return _out(item)
+
+
+@admin_router.get("", responses=_ERRORS, summary="全部精选答案（草稿、已发布、过期）")
+async def list_all(store: CuratedDep) -> list[CuratedOut]:
+    return [_out(i) for i in await run_in_threadpool(store.list)]
+
+
+@public_router.get("/curated", summary="已发布的精选答案")
+async def published(store: CuratedDep) -> list[CuratedOut]:
+    return [_out(i) for i in await run_in_threadpool(store.list, CuratedState.PUBLISHED)]

@@ -1,0 +1,201 @@
+"""The staff console in Debian's chromium (Playwright), against a real `ipbot serve` subprocess.
+
+Screenshots go to var/test-artifacts/console/ (not committed). Without /usr/bin/chromium (`make browser`
+installs it as root) the tier skips with the reason, except on CI, where it fails."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "var" / "test-artifacts" / "console"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+TOKEN = "b" * 16 + "0123456789abcdef"
+PASSWORD = "browser-pass-1"
+QUESTION = "杨浦区贴息"
+REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
+
+
+def _need_browser() -> None:
+    missing = [] if CHROMIUM.exists() else [str(CHROMIUM)]
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("the playwright package")
+    if missing:
+        reason = (
+            f"browser tier needs {', '.join(missing)}: run `make browser` as root (apt-get install chromium)"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def _ipbot() -> list[str]:
+    script = Path(sys.executable).parent / "ipbot"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "cli.main"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(built_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`ipbot serve` on a free port over a private copy of the corpus index, with an admin account."""
+    _need_browser()
+    data = tmp_path_factory.mktemp("console-browser") / "data"
+    shutil.copytree(built_data_dir, data)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("IPBOT_", "LLM_", "CHROMA_", "WECHAT_"))},
+        "IPBOT_DATA_DIR": str(data),
+        "ADMIN_TOKEN": TOKEN,
+        "IPBOT_CONSOLE_SECURE_COOKIE": "0",
+        "IPBOT_RATE_PER_IP": "0",
+        "OMP_NUM_THREADS": "1",
+    }
+    add = [*_ipbot(), "user", "add", "alice", "--role", "admin"]
+    subprocess.run(add, input=PASSWORD + "\n", text=True, env=env, cwd=REPO, check=True, capture_output=True)
+    port = _free_port()
+    log = (tmp_path_factory.mktemp("console-browser-log") / "serve.log").open("w")
+    process = subprocess.Popen(
+        [*_ipbot(), "serve", "--port", str(port)], env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"ipbot serve did not start: see {log.name}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(server: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(
+            base_url=server, accept_downloads=True, viewport={"width": 1280, "height": 900}, locale="zh-CN"
+        )
+        outside: list[str] = []
+
+        def no_network(route: Any) -> None:
+            """Only the server itself answers; anything else is refused and noted."""
+            url = route.request.url
+            if urlsplit(url).hostname == "127.0.0.1":
+                route.continue_()
+            else:
+                outside.append(url)
+                route.abort()
+
+        context.route("http*://**/*", no_network)
+        yield context.new_page()
+        browser.close()
+        # ReDoc's sidebar footer asks for Redocly's logo and hides it when that fails; nothing else may leave.
+        assert [u for u in outside if u != REDOC_LOGO] == [], (
+            f"the console fetched from the network: {outside}"
+        )
+
+
+def test_log_in_and_run_a_hit_test(page) -> None:
+    page.goto("/console/hit-test")
+    assert page.url.endswith("/console/login")
+    page.screenshot(path=ARTIFACTS / "login.png")
+    page.fill("input[name=name]", "alice")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button:has-text('登录')")
+    page.wait_for_url("**/console/hit-test")
+    page.fill("input[name=question]", QUESTION)
+    page.click("button:has-text('测试')")
+    page.wait_for_selector("#candidates tbody tr")
+    assert page.url.endswith("/console/hit-test")  # htmx swapped the result in
+    rows = page.locator("#candidates tbody tr")
+    assert rows.count() >= 3
+    first = rows.first.inner_text()
+    assert (
+        "✓" in page.locator("#candidates").inner_text()
+        and "（1）" in page.locator("#candidates").inner_text()
+    )
+    assert any(ch.isdigit() for ch in first)
+    assert "50%" in page.locator("#result").inner_text()
+    page.screenshot(path=ARTIFACTS / "hit-test.png", full_page=True)
+
+
+def test_a_refusal_shows_its_reason(page) -> None:
+    page.goto("/console/hit-test")
+    page.fill("input[name=question]", "劳动合同到期不续签有没有经济补偿？")
+    page.click("button:has-text('测试')")
+    page.wait_for_selector("#refusal-reason")
+    assert page.inner_text("#refusal-reason") == "依据不足"
+
+
+def test_a_chat_answer_is_in_the_log_and_exports_as_csv(page, server: str) -> None:
+    answer_id = httpx.post(f"{server}/api/chat", json={"question": QUESTION}, timeout=60).json()["answer_id"]
+    page.goto("/console/logs")
+    page.fill("input[name=q]", QUESTION)
+    page.select_option("select[name=channel]", "api")
+    page.click("button:has-text('筛选')")
+    page.wait_for_selector(f"text={answer_id}", state="attached")
+    page.screenshot(path=ARTIFACTS / "logs.png", full_page=True)
+    with page.expect_download() as info:
+        page.click("#export-csv")
+    data = Path(info.value.path()).read_bytes()
+    assert data.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert answer_id in [r["answer_id"] for r in rows] and all(r["channel"] == "api" for r in rows)
+
+
+def test_feedback_queue_and_api_docs_render_offline(page, server: str) -> None:
+    answer_id = httpx.post(f"{server}/api/chat", json={"question": "杨浦区专利资助"}, timeout=60).json()[
+        "answer_id"
+    ]
+    given = {"answer_id": answer_id, "rating": "down", "reason": "数字不对", "comment": "金额与原文不符"}
+    assert httpx.post(f"{server}/api/feedback", json=given, timeout=10).status_code == 200
+    page.goto("/console/feedback")
+    assert "金额与原文不符" in page.locator("#feedback tbody tr").first.inner_text()
+    page.screenshot(path=ARTIFACTS / "feedback.png", full_page=True)
+    page.goto("/docs")
+    page.wait_for_selector(".swagger-ui .info .title")
+    assert "ipbot" in page.inner_text(".swagger-ui .info .title")
+    page.screenshot(path=ARTIFACTS / "docs.png")
+    page.goto("/redoc")
+    page.wait_for_selector("redoc h1, [role=main] h1", timeout=30_000)
