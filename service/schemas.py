@@ -117,8 +117,11 @@ def document_limits(app: FastAPI, *, max_question_chars: int) -> None:
 
     def openapi() -> dict[str, Any]:
         schema = build()
-        question = schema["components"]["schemas"]["ChatRequest"]["properties"]["question"]
-        question["maxLength"] = max_question_chars
+        for name in ("ChatRequest", "HitTestRequest"):
+            if name in schema["components"]["schemas"]:
+                schema["components"]["schemas"][name]["properties"]["question"]["maxLength"] = (
+                    max_question_chars
+                )
         return schema
 
     setattr(app, "openapi", openapi)  # noqa: B010  (FastAPI's documented way to customise the schema)

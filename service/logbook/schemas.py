@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..schemas import ChatRequest
 from .records import FeedbackReason, Rating
 
 ANSWER_ID = r"^[0-9a-f]{32}$"
@@ -76,12 +77,8 @@ class LogPage(BaseModel):
     offset: int
 
 
-class HitTestRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    question: str = Field(examples=["杨浦区对知识产权质押融资贴息多少？"])
-    region: str | None = Field(default=None, max_length=20)
-    quick: bool = False
+class HitTestRequest(ChatRequest):
+    """A hit test asks exactly what a user asks (session, quick, region included)."""
 
 
 class RankedCandidateOut(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -25,20 +26,26 @@ HIT_TEST_CHANNEL = "console"
 
 
 def query_of(
-    since: Annotated[str | None, Query(description="起始日期（含），如 2026-01-01，北京时间")] = None,
-    until: Annotated[str | None, Query(description="结束日期（含）")] = None,
+    since: Annotated[date | None, Query(description="起始日期（含），如 2026-01-01，北京时间")] = None,
+    until: Annotated[date | None, Query(description="结束日期（含）")] = None,
     channel: Annotated[str | None, Query(description="api、stream、wechat_mp、wechat_mini、console")] = None,
-    refused: Annotated[str | None, Query(description="refused（拒答）或 answered（已回答）")] = None,
+    refused: Annotated[
+        str | None,
+        Query(
+            pattern=r"^(refused|answered|true|false|1|0)?$",
+            description="refused（拒答）或 answered（已回答）",
+        ),
+    ] = None,
     reason: Annotated[str | None, Query(description="拒答原因，如 weak_evidence")] = None,
-    rating: Annotated[str | None, Query(description="up 或 down")] = None,
+    rating: Annotated[str | None, Query(pattern=r"^(up|down)?$", description="up 或 down")] = None,
     region: Annotated[str | None, Query(description="地区（所问地区或引用条款的地区）")] = None,
     q: Annotated[str | None, Query(description="问题或回答中的文字")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> LogQuery:
     return log_query(
-        since=since,
-        until=until,
+        since=since.isoformat() if since else None,
+        until=until.isoformat() if until else None,
         channel=channel,
         refused=refused,
         reason=reason,
@@ -68,7 +75,13 @@ def export_response(items: list[Any], fmt: Literal["jsonl", "csv"]) -> Response:
     )
 
 
-@router.get("/logs", response_model=LogPage, responses=_ERRORS, summary="对话日志（筛选、导出 CSV/JSONL）")
+_EXPORTS: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/json": {}, "application/x-ndjson": {}, "text/csv": {}}},
+    **_ERRORS,
+}
+
+
+@router.get("/logs", response_model=LogPage, responses=_EXPORTS, summary="对话日志（筛选、导出 CSV/JSONL）")
 def logs(query: LogQueryDep, logbook: LogbookDep, format: ExportFormat = "json") -> Any:
     """Newest first. `format=csv` (UTF-8 with BOM) or `jsonl` downloads the same entries."""
     items = logbook.query(query)
@@ -95,7 +108,11 @@ def feedback(
 async def hit_test(body: HitTestRequest, answerer: AnswererDep) -> HitTestOut:
     """Runs the path users get (logged under channel `console`)."""
     answer = await answerer.answer(
-        body.question, channel=HIT_TEST_CHANNEL, quick=body.quick, region=body.region
+        body.question,
+        channel=HIT_TEST_CHANNEL,
+        quick=body.quick,
+        region=body.region,
+        session_id=body.session_id,
     )
     candidates = [RankedCandidateOut(**asdict(c)) for c in ranked_candidates(answer)]
     return HitTestOut(answer=answer_json(answer), candidates=candidates)

@@ -17,7 +17,7 @@ from ..schemas import ErrorOut
 
 admin_router = APIRouter(prefix="/admin/curated", tags=["admin"], dependencies=[Depends(require_admin)])
 public_router = APIRouter(prefix="/api", tags=["chat"])
-_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (401, 404, 422)}
+_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (400, 401, 404, 422)}
 
 
 class CitationIn(BaseModel):

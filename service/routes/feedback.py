@@ -15,7 +15,7 @@ from ..logbook.timezone import local_time
 from ..schemas import ErrorOut
 
 router = APIRouter(prefix="/api", tags=["chat"], dependencies=[IpLimited])
-_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (404, 422, 429)}
+_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (400, 404, 422, 429)}
 
 
 @router.post("/feedback", responses=_ERRORS, summary="评价一个回答（👍/👎 与原因）")
