@@ -46,6 +46,8 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         out["fallback_reason"] = answer.fallback_reason.value
     if answer.rewritten_question is not None:
         out["rewritten_question"] = answer.rewritten_question
+    if answer.degraded:
+        out["degraded"] = list(answer.degraded)
     return out
 
 

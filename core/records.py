@@ -143,6 +143,7 @@ class Answer:
     verified: bool | None = None  # LLM mode: whether the reply passed the check unchanged
     dropped: tuple[Dropped, ...] = ()  # LLM mode: sentences the check removed
     removed_citations: tuple[int, ...] = ()  # LLM mode: citation numbers to clauses never given
+    degraded: tuple[str, ...] = ()  # retrieval parts unavailable for this answer ("dense": keyword only)
 
 
 class EventKind(StrEnum):
