@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.records import Citation
@@ -92,3 +94,36 @@ class Health(BaseModel):
     admin: bool
     wechat_mp: bool
     wechat_mini: bool
+
+
+class Check(BaseModel):
+    """One dependency: up, down (with why) or, for the vector store, a count mismatch with the catalog."""
+
+    state: Literal["up", "down", "mismatch"]
+    detail: str = ""
+    chunks: int | None = None
+    vectors: int | None = None
+
+
+class Readiness(BaseModel):
+    """ready: answer fully; degraded: answers still served (e.g. vectors being repaired); not_ready: 503."""
+
+    status: Literal["ready", "degraded", "not_ready"]
+    checks: dict[str, Check]
+
+
+class JobProgress(BaseModel):
+    phase: str = Field(description="parse, embed, store, swap, reconcile")
+    done: int
+    total: int
+
+
+class JobOut(BaseModel):
+    """A background admin job; poll GET /admin/jobs/{job_id} until state is succeeded or failed."""
+
+    job_id: str
+    kind: str
+    state: Literal["queued", "running", "succeeded", "failed"]
+    progress: JobProgress
+    result: dict[str, Any] | None = None
+    error: str | None = None
