@@ -44,7 +44,7 @@ def vector_check(index: Index) -> Check:
 def state_check(path: Path) -> Check:
     """The SQLite state store (conversations, WeChat messages) opens and answers a query."""
     try:
-        db = sqlite3.connect(path, timeout=STATE_TIMEOUT_S)
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=STATE_TIMEOUT_S)
         try:
             db.execute("SELECT count(*) FROM sqlite_master").fetchone()
         finally:
