@@ -76,7 +76,9 @@ def test_a_chroma_outage_degrades_and_recovers_without_restart(built_data_dir, t
             assert http.get("/healthz").status_code == 200
 
             chroma.start()  # same data: the vectors are all there
+            back = time.monotonic()
             wait_for(lambda: ready(http), timeout=60, what="readiness after the restart")
+            print(f"\nready {time.monotonic() - back:.1f} s after Chroma was up again")
             wait_for(
                 lambda: "degraded" not in (ask(http) or {"degraded": 1}), timeout=30, what="full answers"
             )
@@ -86,14 +88,18 @@ def test_a_chroma_outage_degrades_and_recovers_without_restart(built_data_dir, t
                 started = time.monotonic()
                 outage_answers(http, tries=2)
                 assert http.get("/readyz").status_code == 503
-                assert time.monotonic() - started < 50  # bounded by the deadlines, far below the client's
+                hung = time.monotonic() - started
+                assert hung < 50  # bounded by the deadlines, far below the client's
+                print(f"two answers and a readiness check against a hung Chroma: {hung:.1f} s")
             finally:
                 chroma.resume()
             wait_for(lambda: ready(http), timeout=60, what="readiness after the hang")
 
             chroma.stop()
             chroma.start(tmp_path / "chroma-empty")  # a server that came back without its data
+            back = time.monotonic()
             wait_for(lambda: ready(http), timeout=120, what="the vectors restored from the cache")
+            print(f"vectors restored {time.monotonic() - back:.1f} s after an empty Chroma came up")
             vectors = http.get("/readyz").json()["checks"]["vector_store"]
             assert vectors["vectors"] == vectors["chunks"] > 100
             wait_for(
