@@ -25,6 +25,7 @@ OWNER_KEY = "ipbot_catalog"  # collection metadata: the id of the catalog whose 
 CHECKSUM_KEY = "ipbot_checksum"  # collection metadata: checksum of the catalog at the last reconcile
 DEFAULT_TIMEOUT_S = 5.0
 WRITE_TIMEOUT_S = 120.0  # an upsert of a 2,000-vector batch on a slow disk
+OPEN_TIMEOUT_S = 60.0  # the first connection: importing chromadb and opening the store
 BATCH = 2000
 PAGE = 5000
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,61}[A-Za-z0-9]$")
@@ -138,6 +139,10 @@ class VectorStore:
             return collection
 
     def _call(self, op: str, fn: Callable[[Any], Any], *, timeout_s: float | None = None) -> Any:
+        if self._opened is None and self._client is None:
+            # The first connection imports chromadb and opens the store: give it time of its own.
+            self.guard.call("open", self._open, timeout_s=OPEN_TIMEOUT_S)
+
         def run() -> Any:
             try:
                 return fn(self._open())
