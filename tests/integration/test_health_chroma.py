@@ -65,7 +65,9 @@ def test_a_chroma_outage_degrades_and_recovers_without_restart(built_data_dir, t
         ingest(env)
         with Serve(env, tmp_path / "serve.log") as serve, serve.client() as http:
             wait_for(lambda: ready(http), timeout=60, what="readiness")
-            wait_for(lambda: "degraded" not in (ask(http) or {"degraded": 1}), timeout=30, what="full answers")
+            wait_for(
+                lambda: "degraded" not in (ask(http) or {"degraded": 1}), timeout=30, what="full answers"
+            )
 
             chroma.stop()
             outage_answers(http)
