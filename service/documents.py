@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import shutil
 import threading
@@ -239,7 +238,7 @@ class Library:
             with self._gate.writing():
                 ingested = apply(plan, index=self._index)
             repaired = self._repair(report)
-        return dataclasses.replace(
+        return replace(
             ingested,
             embedded=ingested.embedded + repaired.embedded,
             restored=repaired.restored,
