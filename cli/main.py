@@ -49,10 +49,35 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         f"删除 {report.removed}，未变 {report.unchanged}；"
         f"新向量 {report.embedded} 个；用时 {report.seconds} 秒"
     )
+    if report.restored or report.orphans_removed:
+        print(f"向量库修复：补回 {report.restored} 个向量，删除多余的 {report.orphans_removed} 个")
     if report.skipped:
         print(f"跳过 {len(report.skipped)} 个无法导入的文件：", file=sys.stderr)
         for reason in report.skipped:
             print(f"  {reason}", file=sys.stderr)
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from app.wiring import open_index
+    from ingest.reconcile import reconcile
+
+    index = open_index(settings)
+    try:
+        found = reconcile(index, repair=not args.dry_run)
+    finally:
+        index.close()
+    print(
+        f"集合 {index.vectors.name}：目录条款块 {found.chunks} 个，向量 {found.vectors} 个；"
+        f"缺失或过期 {found.missing} 个，多余 {found.orphans} 个"
+    )
+    if found.ok:
+        print("向量库与目录一致")
+        return 0
+    if args.dry_run:
+        print("未修复（去掉 --dry-run 即修复：缺失的向量取自缓存补回，多余的删除）")
+        return 1
+    print(f"已修复：补回 {found.restored} 个（其中新算 {found.embedded} 个），删除 {found.removed} 个")
     return 0
 
 
@@ -342,6 +367,9 @@ def parser() -> argparse.ArgumentParser:
     cal.add_argument("--out", metavar="PATH", help="写入指定文件（用 IPBOT_CALIBRATION_FILE 指向它）")
     cal.set_defaults(func=cmd_calibrate)
     ing.set_defaults(func=cmd_ingest)
+    doc = sub.add_parser("doctor", help="核对向量库与目录：补回缺失的向量（取自缓存），删除多余的")
+    doc.add_argument("--dry-run", action="store_true", help="只报告，不修复（不一致时退出码为 1）")
+    doc.set_defaults(func=cmd_doctor)
     srv = sub.add_parser("serve", help="启动 HTTP 服务（API、微信回调）")
     srv.add_argument("--host", default="127.0.0.1")
     srv.add_argument("--port", type=int, default=8000)

@@ -145,6 +145,7 @@ class Answer:
     dropped: tuple[Dropped, ...] = ()  # LLM mode: sentences the check removed
     removed_citations: tuple[int, ...] = ()  # LLM mode: citation numbers to clauses never given
     answer_id: str = ""  # the service's conversation-log id (empty outside the service)
+    degraded: tuple[str, ...] = ()  # retrieval parts unavailable for this answer ("dense": keyword only)
 
 
 class EventKind(StrEnum):

@@ -6,19 +6,22 @@ import hashlib
 import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
+
 from core.errors import IngestError
 from core.records import Chunk, DocumentMeta
-from vectorstore.embed import embed_cached
+from vectorstore.embed import DIM, Vectors, embed_cached
 from vectorstore.index import Index
 from vectorstore.keyword import KeywordIndex
 
 from .clean import clean_lines, markup_free_lines
 from .load import RawDocument, discover, load_file
 from .metadata import extract
+from .reconcile import chunk_keys, reconcile
 from .split import chunks_of
 
 # Bump when cleaning, splitting or metadata change: every document is then parsed again
@@ -51,6 +54,8 @@ class IngestReport:
     embedded: int
     seconds: float
     skipped: tuple[str, ...] = ()  # one line per bad file left out (ingest with skip_bad)
+    restored: int = 0  # vectors the catalog names that were missing or stale, put back by reconcile
+    orphans_removed: int = 0  # vectors no catalog chunk names, deleted by reconcile
 
 
 @dataclass(frozen=True)
@@ -119,40 +124,83 @@ def _no_progress(total: int) -> AbstractContextManager[Progress]:
 def commit(
     index: Index, upserts: Sequence[tuple[DocumentMeta, Sequence[Chunk]]], removals: Sequence[str]
 ) -> int:
-    """Apply documents and removals to the catalog in one transaction, then align vectors and BM25.
+    """Apply documents and removals to the catalog in one transaction, then rebuild the BM25 index.
 
-    The catalog is the truth: vectors it no longer names are deleted afterwards (and ignored until
-    then), and a stale keyword index is rebuilt on load, so a crash between the steps loses nothing.
+    This is the only step that must run alone (milliseconds). The catalog is the truth: vectors it
+    no longer names are ignored and later deleted by reconcile, and a stale keyword index is rebuilt
+    on load, so a crash between the steps loses nothing.
     """
     generation = index.catalog.apply(upserts, removals)
-    index.vectors.delete(sorted(index.vectors.ids() - index.catalog.chunk_ids()))
     KeywordIndex.build(index.catalog.chunks(), index.tokenizer, generation).save(index.keyword_dir)
     return generation
 
 
 def remove(doc_ids: Sequence[str], *, index: Index) -> int:
-    """Drop documents (catalog, vectors, keyword index) in one step; returns the new generation."""
+    """Drop documents (catalog, keyword index) in one step; returns the new generation (reconcile after)."""
     return commit(index, [], doc_ids)
 
 
-def ingest(
+@dataclass(frozen=True)
+class Plan:
+    """An ingest worked out and embedded, with nothing in the index changed yet."""
+
+    changed: tuple[Parsed, ...]
+    removals: tuple[str, ...]
+    added: int
+    updated: int
+    unchanged: int
+    embedded: int
+    skipped: tuple[str, ...]
+    started: float
+    vectors: Vectors = field(default_factory=lambda: np.zeros((0, DIM), dtype=np.float32), repr=False)
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        return [c for p in self.changed for c in p.chunks]
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.changed or self.removals)
+
+
+def prepare(
     paths: Sequence[Path],
     *,
     index: Index,
     progress: ProgressFactory = _no_progress,
     skip_bad: bool = False,
-) -> IngestReport:
-    """Add or update the given files and folders; a folder's vanished files leave the index.
-
-    Bad files (unreadable, or with no text to chunk) are all named in one IngestError before the
-    index is touched; with ``skip_bad`` the good ones are ingested, the bad ones reported in
-    ``skipped`` (a bad file already indexed keeps its previous version). An interruption before
-    the catalog commit leaves the previous index as it was (vectors already computed stay cached).
-    """
+) -> Plan:
+    """Read, parse and embed the given files and folders (the slow part) without changing the index."""
     started = time.monotonic()
     files, folders = discover(paths)
     loaded, bad = _read(files)
-    raws = _unique_ids(loaded)
+    return prepare_documents(
+        _unique_ids(loaded),
+        index=index,
+        bad=bad,
+        folders=folders,
+        progress=progress,
+        skip_bad=skip_bad,
+        started=started,
+    )
+
+
+def prepare_documents(
+    raws: Sequence[RawDocument],
+    *,
+    index: Index,
+    bad: dict[Path, str] | None = None,
+    folders: Sequence[Path] = (),
+    progress: ProgressFactory = _no_progress,
+    skip_bad: bool = False,
+    started: float | None = None,
+) -> Plan:
+    """The plan for documents already read: parse the changed ones and embed their new text.
+
+    A folder's indexed documents that are not among `raws` are to be removed.
+    """
+    started = time.monotonic() if started is None else started
+    bad = dict(bad or {})
     existing = {d.doc_id: d for d in index.catalog.documents()}
     changed: list[Parsed] = []
     kept: list[RawDocument] = []
@@ -178,26 +226,68 @@ def ingest(
         for d, m in existing.items()
         if d not in incoming and _under(m.source, folders) and Path(m.source) not in bad
     ]
+    plan = Plan(tuple(changed), tuple(removals), added, updated, unchanged, 0, tuple(bad.values()), started)
+    new_chunks = plan.chunks
+    if not new_chunks:
+        return plan
+    with progress(len(new_chunks)) as bar:
+        vectors, embedded = embed_cached(
+            index.embedder, index.cache, [c.search_text() for c in new_chunks], on_progress=bar.update
+        )
+    return replace(plan, vectors=vectors, embedded=embedded)
 
-    new_chunks = [c for p in changed for c in p.chunks]
-    embedded = 0
-    if new_chunks:
-        with progress(len(new_chunks)) as bar:
-            vectors, embedded = embed_cached(
-                index.embedder, index.cache, [c.search_text() for c in new_chunks], on_progress=bar.update
-            )
-        index.vectors.upsert([c.chunk_id for c in new_chunks], vectors, [c.doc_id for c in new_chunks])
-    if changed or removals:
-        commit(index, [(p.meta, p.chunks) for p in changed], removals)
-    total_chunks = len(index.catalog.chunk_ids())
+
+def stage(plan: Plan, *, index: Index) -> None:
+    """Store the plan's vectors (readers ignore ids the catalog does not name yet); may run beside answers."""
+    chunks = plan.chunks
+    if not chunks:
+        return
+    index.vectors.record_checksum("")  # vectors and catalog may now differ until the next reconcile
+    index.vectors.upsert(
+        [c.chunk_id for c in chunks], plan.vectors, [c.doc_id for c in chunks], chunk_keys(index, chunks)
+    )
+
+
+def apply(plan: Plan, *, index: Index) -> IngestReport:
+    """Commit a staged plan to the catalog (the one step that must run alone) and report it."""
+    if plan.changes:
+        commit(index, [(p.meta, p.chunks) for p in plan.changed], plan.removals)
     return IngestReport(
         documents=len(index.catalog.documents()),
-        chunks=total_chunks,
-        added=added,
-        updated=updated,
-        removed=len(removals),
-        unchanged=unchanged,
-        embedded=embedded,
-        seconds=round(time.monotonic() - started, 2),
-        skipped=tuple(bad.values()),
+        chunks=index.catalog.chunk_count(),
+        added=plan.added,
+        updated=plan.updated,
+        removed=len(plan.removals),
+        unchanged=plan.unchanged,
+        embedded=plan.embedded,
+        seconds=round(time.monotonic() - plan.started, 2),
+        skipped=plan.skipped,
+    )
+
+
+def ingest(
+    paths: Sequence[Path],
+    *,
+    index: Index,
+    progress: ProgressFactory = _no_progress,
+    skip_bad: bool = False,
+) -> IngestReport:
+    """Add or update the given files and folders; a folder's vanished files leave the index.
+
+    Bad files (unreadable, or with no text to chunk) are all named in one IngestError before the
+    index is touched; with ``skip_bad`` the good ones are ingested, the bad ones reported in
+    ``skipped`` (a bad file already indexed keeps its previous version). An interruption before
+    the catalog commit leaves the previous index as it was (vectors already computed stay cached).
+    Every ingest ends by reconciling catalog and vectors both ways (ingest/reconcile.py), so vectors
+    lost with a Chroma folder or server come back from the embedding cache.
+    """
+    plan = prepare(paths, index=index, progress=progress, skip_bad=skip_bad)
+    stage(plan, index=index)
+    report = apply(plan, index=index)
+    repaired = reconcile(index)
+    return replace(
+        report,
+        embedded=report.embedded + repaired.embedded,
+        restored=repaired.restored,
+        orphans_removed=repaired.removed,
     )

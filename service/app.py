@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import asdict
 from functools import partial
 
 import anyio.to_thread
@@ -18,19 +19,23 @@ import console as console_files
 from app.wiring import build_assistant, open_index
 from bot.sessions import DAY_S, SessionStore
 from core.records import Chunk
+from vectorstore.guard import StoreState
 from vectorstore.index import Index
 
 from .answers import Answerer, AnswerSource
+from .degrade import DegradationAware
 from .deps import Services
 from .documents import Library
 from .errors import install_error_handlers
 from .gate import IndexGate
+from .jobs import Job, Jobs
 from .limits import BodyLimitMiddleware
 from .logbook.curated import CuratedStore
 from .logbook.records import Logbook
 from .logbook.sqlite import SqliteLogbook
 from .metrics import Metrics, MetricsMiddleware
 from .ratelimit import RateLimiter
+from .readiness import readiness, watch_store
 from .routes import admin, admin_log, apidocs, chat, curated, documents, feedback, health, wechat
 from .routes import console as console_pages
 from .schemas import document_limits
@@ -137,6 +142,22 @@ def _webhooks(
     }
 
 
+def _vector_upkeep(index: Index, library: Library, jobs: Jobs, metrics: Metrics) -> Callable[[], None]:
+    """Repair vectors when the store comes back (a restarted server may have lost them); the returned
+    function runs the start-up check: counts and checksum, and a full repair only when they differ."""
+
+    def on_change(state: StoreState) -> None:
+        watch_store(state, metrics)
+        if state.up:
+            check()
+
+    def check() -> None:
+        jobs.start("reconcile", lambda report: asdict(library.reconcile_if_needed(report)))
+
+    index.vectors.guard.watch(on_change)
+    return check
+
+
 def _announce(settings: ServiceSettings, webhooks: dict[str, Webhook]) -> None:
     if settings.admin_enabled:
         log.info("admin routes enabled under /admin")
@@ -148,6 +169,13 @@ def _announce(settings: ServiceSettings, webhooks: dict[str, Webhook]) -> None:
     for channel in ("mp", "mini"):
         state = "enabled" if channel in webhooks else f"off (WECHAT_{channel.upper()}_* not set)"
         log.info("WeChat channel /wechat/%s: %s", channel, state)
+
+
+def _count_job(job: Job, metrics: Metrics) -> None:
+    metrics.jobs.inc(job.kind, job.state.value)
+    if job.kind == "reconcile" and job.result:
+        metrics.vector_repairs.inc("restored", amount=float(job.result.get("restored", 0)))
+        metrics.vector_repairs.inc("deleted", amount=float(job.result.get("removed", 0)))
 
 
 def create_app(
@@ -165,13 +193,15 @@ def create_app(
         logging.getLogger(noisy).setLevel(logging.WARNING)
     owns_index = index is None
     index = index if index is not None else open_index(settings.bot)
-    source = assistant if assistant is not None else build_assistant(settings.bot, index)
+    source = DegradationAware(assistant if assistant is not None else build_assistant(settings.bot, index))
     metrics = Metrics()
     gate = IndexGate()
     logbook = logbook if logbook is not None else SqliteLogbook(settings.bot.data_dir / STATE_FILE)
     library = Library(
         index=index, gate=gate, data_dir=settings.bot.data_dir, corpus_dir=settings.bot.corpus_dir
     )
+    jobs = Jobs(on_finish=lambda job: _count_job(job, metrics))
+    check_vectors = _vector_upkeep(index, library, jobs, metrics)
     answerer = Answerer(
         source=source,
         gate=gate,
@@ -187,6 +217,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _announce(settings, webhooks)
+        check_vectors()  # in the background: answers start at once, from whatever vectors there are
         # Load the embedding model now, so the first WeChat question fits in the passive-reply window.
         await anyio.to_thread.run_sync(index.embedder.query, "知识产权")
         # The outbox sweeps take over answers and sends a crashed process left behind.
@@ -220,6 +251,13 @@ def create_app(
         answerer=answerer,
         library=library,
         metrics=metrics,
+        jobs=jobs,
+        ready=lambda: readiness(
+            index=index,
+            state_path=settings.bot.data_dir / STATE_FILE,
+            model_url=settings.bot.llm_base_url,
+            metrics=metrics,
+        ),
         ip_limit=RateLimiter(settings.rate_per_ip),
         user_limit=RateLimiter(settings.rate_per_user),
         webhooks=webhooks,

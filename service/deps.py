@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
@@ -12,11 +13,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from .answers import Answerer
 from .documents import Library
 from .errors import RateLimitedError
+from .jobs import Jobs
 from .logbook.curated import CuratedStore
 from .logbook.records import Logbook
 from .metrics import Metrics
 from .ratelimit import RateLimiter
-from .schemas import ChatRequest
+from .schemas import ChatRequest, Readiness
 from .settings import ServiceSettings
 from .wechat.webhook import Webhook
 
@@ -32,6 +34,8 @@ class Services:
     answerer: Answerer
     library: Library
     metrics: Metrics
+    jobs: Jobs
+    ready: Callable[[], Readiness]
     ip_limit: RateLimiter
     user_limit: RateLimiter
     webhooks: dict[str, Webhook]
@@ -64,10 +68,15 @@ def get_logbook(services: ServicesDep) -> Logbook:
     return services.logbook
 
 
+def get_jobs(services: ServicesDep) -> Jobs:
+    return services.jobs
+
+
 AnswererDep = Annotated[Answerer, Depends(get_answerer)]
 LogbookDep = Annotated[Logbook, Depends(get_logbook)]
 LibraryDep = Annotated[Library, Depends(get_library)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+JobsDep = Annotated[Jobs, Depends(get_jobs)]
 
 _bearer = HTTPBearer(auto_error=False, description="ADMIN_TOKEN")
 

@@ -9,6 +9,8 @@ import shutil
 import threading
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -16,13 +18,25 @@ from core.errors import IngestError, InputError
 from core.records import Chunk, DocumentMeta
 from core.text import PATH_SEP, clause_tail
 from ingest.load import SUPPORTED, doc_id_for
-from ingest.pipeline import IngestReport, ingest, parse, remove
+from ingest.pipeline import (
+    IngestReport,
+    Plan,
+    Progress,
+    ProgressFactory,
+    apply,
+    prepare,
+    prepare_documents,
+    remove,
+    stage,
+)
+from ingest.reconcile import Reconciliation, quick_check, reconcile
 from ingest.sandbox import load_isolated
-from vectorstore.embed import embed_cached
+from vectorstore.guard import StoreUnavailableError
 from vectorstore.index import Index
 
 from .errors import ConflictError, NotFoundError
 from .gate import IndexGate
+from .jobs import Report
 from .schemas import ClauseOut, DocumentOut, DocumentSummary, RemovedOut, UploadOut
 
 log = logging.getLogger(__name__)
@@ -119,8 +133,27 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _bar(report: Report, phase: str) -> ProgressFactory:
+    """An ingest progress bar that reports into a job."""
+
+    @contextmanager
+    def factory(total: int) -> Iterator[Progress]:
+        class Counted:
+            done = 0
+
+            def update(self, n: int) -> None:
+                self.done += n
+                report(phase, self.done, total)
+
+        report(phase, 0, total)
+        yield Counted()
+
+    return factory
+
+
 class Library:
-    """Reads take the index gate shared; changes take it alone, one admin operation at a time."""
+    """Reads see the index as committed; changes run one at a time and are parsed and embedded
+    before they take the index gate, which they hold only for the catalog swap (milliseconds)."""
 
     def __init__(self, *, index: Index, gate: IndexGate, data_dir: Path, corpus_dir: Path) -> None:
         self._index = index
@@ -151,9 +184,8 @@ class Library:
             )
 
     def counts(self) -> tuple[int, int]:
-        """(documents, chunks) in the index."""
-        with self._gate.reading():
-            return len(self._index.catalog.documents()), len(self._index.catalog.chunk_ids())
+        """(documents, chunks) as last committed; never waits for an index change."""
+        return len(self._index.catalog.documents()), self._index.catalog.chunk_count()
 
     def list(self) -> list[DocumentSummary]:
         with self._gate.reading():
@@ -174,7 +206,11 @@ class Library:
         )
 
     def add(self, filename: str, data: bytes) -> UploadOut:
-        """Ingest an uploaded file; a file that cannot be read leaves the index and uploads as they were."""
+        """Ingest an uploaded file; a file that cannot be read leaves the index and uploads as they were.
+
+        Parsed once, in a child process under memory and time limits (a bomb costs the child only), and
+        embedded before the gate; answers meanwhile come from the previous index.
+        """
         name = _safe_name(filename)
         if not data:
             raise InputError("上传的文件是空的")
@@ -186,20 +222,16 @@ class Library:
             staged.parent.mkdir(parents=True)
             try:
                 staged.write_bytes(data)
-                # Parsed in a child process under memory and time limits (a bomb costs the child only).
-                parsed = parse(load_isolated(staged))  # refuses a bad file before anything changes
-                # Embedding is the slow part; done here, answers keep flowing and ingest finds it cached.
-                _, embedded = embed_cached(
-                    self._index.embedder, self._index.cache, [c.search_text() for c in parsed.chunks]
-                )
+                raw = replace(load_isolated(staged), source=str(target))  # refuses a bad file here
+                plan = prepare_documents([raw], index=self._index)  # embeds: the report counts this upload's
+                stage(plan, index=self._index)
                 with self._gate.writing():
-                    report = self._swap_in(staged, target)
+                    report = self._swap_in(staged, target, plan)
             except IngestError as exc:
                 raise _without_paths(exc, name, staged, target) from None
             finally:
                 shutil.rmtree(staged.parent, ignore_errors=True)
-        # ingest found this upload's vectors cached: report what the upload itself embedded.
-        report = replace(report, embedded=embedded)
+            self._tidy()
         return UploadOut(doc_id=doc_id, report=report)
 
     def _check_owner(self, doc_id: str, target: Path) -> None:
@@ -210,14 +242,14 @@ class Library:
                 "或先删除该文档（DELETE /admin/documents/{doc_id}）"
             )
 
-    def _swap_in(self, staged: Path, target: Path) -> IngestReport:
+    def _swap_in(self, staged: Path, target: Path, plan: Plan) -> IngestReport:
         backup = target.with_name(f".{target.name}.bak")
         had_old = target.exists()
         if had_old:
             target.replace(backup)
         staged.replace(target)
         try:
-            report = ingest([target], index=self._index)
+            report = apply(plan, index=self._index)
         except BaseException:
             if had_old:
                 backup.replace(target)
@@ -227,22 +259,69 @@ class Library:
         backup.unlink(missing_ok=True)
         return report
 
+    def _tidy(self) -> None:
+        """Delete vectors the catalog no longer names (and restore any missing); never fails the change."""
+        try:
+            reconcile(self._index)
+        except StoreUnavailableError as exc:
+            log.warning("vectors not reconciled after an index change (the next ingest will): %s", exc)
+
     def remove(self, doc_id: str) -> RemovedOut:
         """Drop a document from catalog, vectors and keyword index; delete its file if it was uploaded."""
-        with self._admin, self._gate.writing():
-            meta = self._index.catalog.document(doc_id)
-            if meta is None:
-                raise NotFoundError(f"没有 ID 为 {doc_id!r} 的文档")
-            remove([doc_id], index=self._index)
-            source = Path(meta.source)
-            uploaded = source.is_relative_to(self.uploads_dir)
-            if uploaded:
-                source.unlink(missing_ok=True)
+        with self._admin:
+            with self._gate.writing():
+                meta = self._index.catalog.document(doc_id)
+                if meta is None:
+                    raise NotFoundError(f"没有 ID 为 {doc_id!r} 的文档")
+                remove([doc_id], index=self._index)
+                source = Path(meta.source)
+                uploaded = source.is_relative_to(self.uploads_dir)
+                if uploaded:
+                    source.unlink(missing_ok=True)
+            self._tidy()
         return RemovedOut(doc_id=doc_id, file_deleted=uploaded)
 
-    def reingest(self) -> IngestReport:
-        """Ingest the bundled corpus and the uploads again: changed files re-parsed, vanished ones dropped."""
+    def reingest(self, report: Report) -> IngestReport:
+        """Ingest the bundled corpus and the uploads again: changed files re-parsed, vanished ones dropped.
+
+        Parsing and embedding run beside the answers; only the catalog swap takes the gate.
+        """
         paths = [p for p in (self._corpus_dir, self.uploads_dir) if p.exists()]
-        with self._admin, self._gate.writing():
-            report = ingest(paths, index=self._index)
-        return report
+        with self._admin:
+            report("parse", 0, 0)
+            plan = prepare(paths, index=self._index, progress=_bar(report, "embed"))
+            report("store", 0, len(plan.chunks))
+            stage(plan, index=self._index)
+            report("swap", 0, 0)
+            with self._gate.writing():
+                ingested = apply(plan, index=self._index)
+            repaired = self._repair(report)
+        return replace(
+            ingested,
+            embedded=ingested.embedded + repaired.embedded,
+            restored=repaired.restored,
+            orphans_removed=repaired.removed,
+        )
+
+    def reconcile(self, report: Report) -> Reconciliation:
+        """Compare vectors with the catalog and repair both ways (missing from the cache, orphans deleted)."""
+        with self._admin:
+            return self._repair(report)
+
+    def reconcile_if_needed(self, report: Report) -> Reconciliation:
+        """The cheap check (counts and checksum), and a full repair only when it finds a difference."""
+        report("check", 0, 0)
+        quick = quick_check(self._index)
+        if quick.ok:
+            return Reconciliation(quick.chunks, quick.vectors, 0, 0)
+        log.warning(
+            "vector store differs from the catalog (%d chunks, %d vectors%s): repairing",
+            quick.chunks,
+            quick.vectors,
+            "" if quick.checksum_matches else ", checksum differs",
+        )
+        return self.reconcile(report)
+
+    def _repair(self, report: Report) -> Reconciliation:
+        report("reconcile", 0, 0)
+        return reconcile(self._index, on_progress=lambda done, total: report("reconcile", done, total))

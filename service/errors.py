@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.errors import ConfigError, IndexMissingError, IngestError, InputError, IpbotError, UpstreamError
 from service.wechat.errors import WeChatAuthError, WeChatFormatError
+from vectorstore.guard import StoreUnavailableError
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ _STATUS: tuple[tuple[type[IpbotError], int, str], ...] = (
     (InputError, 400, "invalid_input"),
     (IngestError, 422, "unprocessable_document"),
     (IndexMissingError, 503, "index_missing"),
+    (StoreUnavailableError, 503, "vector_store_unavailable"),
     (UpstreamError, 502, "upstream_error"),
     (ConfigError, 500, "config_error"),
 )
@@ -75,7 +77,7 @@ def classify(exc: BaseException) -> tuple[int, str]:
 
 async def _ipbot_error(request: Request, exc: Exception) -> JSONResponse:
     status, code = classify(exc)
-    if status >= 500:
+    if status >= 500 and not isinstance(exc, StoreUnavailableError):  # the store logs its own outages once
         log.error("%s %s failed: %s: %s", request.method, request.url.path, type(exc).__name__, exc)
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimitedError) else None
     detail = str(exc) if status != 500 else "服务器配置有误，请联系管理员"

@@ -94,6 +94,32 @@ class Histogram:
         return lines
 
 
+class Gauge:
+    """A value that goes up and down, per label combination."""
+
+    def __init__(self, name: str, help_text: str, labels: Sequence[str] = ()) -> None:
+        self.name, self.help, self.label_names = name, help_text, tuple(labels)
+        self._values: dict[tuple[str, ...], float] = {}
+        self._lock = threading.Lock()
+
+    def set(self, value: float, *labels: str) -> None:
+        if len(labels) != len(self.label_names):
+            raise ValueError(f"{self.name} takes labels {self.label_names}, got {labels}")
+        with self._lock:
+            self._values[labels] = value
+
+    def value(self, *labels: str) -> float | None:
+        with self._lock:
+            return self._values.get(labels)
+
+    def render(self) -> list[str]:
+        lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} gauge"]
+        with self._lock:
+            items = sorted(self._values.items())
+        lines += [f"{self.name}{_labels(self.label_names, k)} {_number(v)}" for k, v in items]
+        return lines
+
+
 class Metrics:
     """The service's metrics, one instance per app."""
 
@@ -141,6 +167,29 @@ class Metrics:
         self.wechat_rejected = Counter(
             "ipbot_wechat_rejected_total", "WeChat pushes refused as not authentic.", ("channel",)
         )
+        self.degraded = Counter(
+            "ipbot_degraded_answers_total",
+            "Answers computed with part of retrieval unavailable (component dense: keyword search only).",
+            ("channel", "component"),
+        )
+        self.dependency_up = Gauge(
+            "ipbot_dependency_up",
+            "Whether a dependency answered its last call (1) or not (0).",
+            ("dependency",),
+        )
+        self.dependency_changes = Counter(
+            "ipbot_dependency_state_changes_total",
+            "Times a dependency went down or came back up.",
+            ("dependency", "state"),
+        )
+        self.vector_repairs = Counter(
+            "ipbot_vector_repairs_total",
+            "Vectors restored (missing or stale) or deleted (orphans) by reconciling with the catalog.",
+            ("action",),
+        )
+        self.jobs = Counter(
+            "ipbot_admin_jobs_total", "Admin jobs finished, by kind and state.", ("kind", "state")
+        )
 
     def count_answer(self, channel: str, answer: Answer) -> None:
         """Count one answer as answered or refused (by its reason), and any fallback from LLM mode."""
@@ -149,9 +198,11 @@ class Metrics:
             self.refusals.inc(channel, answer.reason.value if answer.reason else "unknown")
         if answer.fallback_reason is not None:
             self.fallbacks.inc(channel, answer.fallback_reason.value)
+        for component in answer.degraded:
+            self.degraded.inc(channel, component)
 
     def render(self) -> str:
-        metrics: list[Counter | Histogram] = [
+        metrics: list[Counter | Gauge | Histogram] = [
             self.requests,
             self.latency,
             self.answers,
@@ -165,6 +216,11 @@ class Metrics:
             self.wechat_recovered,
             self.wechat_rejected,
             self.sessions_pruned,
+            self.degraded,
+            self.dependency_up,
+            self.dependency_changes,
+            self.vector_repairs,
+            self.jobs,
         ]
         return "\n".join(line for m in metrics for line in m.render()) + "\n"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import FastAPI
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -125,3 +125,36 @@ def document_limits(app: FastAPI, *, max_question_chars: int) -> None:
         return schema
 
     setattr(app, "openapi", openapi)  # noqa: B010  (FastAPI's documented way to customise the schema)
+
+
+class Check(BaseModel):
+    """One dependency: up, down (with why) or, for the vector store, a count mismatch with the catalog."""
+
+    state: Literal["up", "down", "mismatch"]
+    detail: str = ""
+    chunks: int | None = None
+    vectors: int | None = None
+
+
+class Readiness(BaseModel):
+    """ready: answer fully; degraded: answers still served (e.g. vectors being repaired); not_ready: 503."""
+
+    status: Literal["ready", "degraded", "not_ready"]
+    checks: dict[str, Check]
+
+
+class JobProgress(BaseModel):
+    phase: str = Field(description="parse, embed, store, swap, reconcile")
+    done: int
+    total: int
+
+
+class JobOut(BaseModel):
+    """A background admin job; poll GET /admin/jobs/{job_id} until state is succeeded or failed."""
+
+    job_id: str
+    kind: str
+    state: Literal["queued", "running", "succeeded", "failed"]
+    progress: JobProgress
+    result: dict[str, Any] | None = None
+    error: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, fields
 from pathlib import Path
@@ -44,8 +45,29 @@ class Catalog:
                 self._db.execute(f"ALTER TABLE documents ADD COLUMN {name} TEXT NOT NULL DEFAULT ''")
 
     def generation(self) -> int:
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-        return int(row[0]) if row else 0
+        return int(self.meta("generation") or 0)
+
+    def meta(self, key: str) -> str | None:
+        """A value recorded beside the documents (generation, collection name, catalog id)."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def catalog_id(self) -> str:
+        """This catalog's id, made on first use; the vector collection records it as its owner."""
+        with self._db:
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('catalog_id', ?)", (uuid.uuid4().hex,)
+            )
+        found = self.meta("catalog_id")
+        assert found is not None
+        return found
+
+    def chunk_count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
 
     def documents(self) -> list[DocumentMeta]:
         rows = self._db.execute(f"SELECT {', '.join(_DOC_FIELDS)} FROM documents ORDER BY doc_id")

@@ -1,17 +1,18 @@
-"""Admin routes (Bearer ADMIN_TOKEN): upload → ingest, delete, re-ingest."""
+"""Admin routes (Bearer ADMIN_TOKEN): upload → ingest, delete, re-ingest and vector repair as jobs."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from ingest.pipeline import IngestReport
-
-from ..deps import LibraryDep, require_admin
+from ..deps import JobsDep, LibraryDep, require_admin
 from ..documents import FILENAME_PATTERN, MAX_FILENAME_CHARS
-from ..schemas import ErrorOut, RemovedOut, UploadOut
+from ..errors import NotFoundError
+from ..jobs import Job
+from ..schemas import ErrorOut, JobOut, JobProgress, RemovedOut, UploadOut
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -51,6 +52,41 @@ def delete_document(doc_id: str, library: LibraryDep) -> RemovedOut:
     return library.remove(doc_id)
 
 
-@router.post("/reingest", responses=_ERRORS, summary="重新导入自带政策文件和上传的文件")
-def reingest(library: LibraryDep) -> IngestReport:
-    return library.reingest()
+def job_out(job: Job) -> JobOut:
+    return JobOut(
+        job_id=job.id,
+        kind=job.kind,
+        state=job.state.value,
+        progress=JobProgress(phase=job.phase, done=job.done, total=job.total),
+        result=job.result,
+        error=job.error,
+    )
+
+
+@router.post(
+    "/reingest",
+    status_code=202,
+    responses=_ERRORS,
+    summary="后台重新导入自带政策文件和上传的文件（返回任务，GET /admin/jobs/{job_id} 查看进度）",
+)
+def reingest(library: LibraryDep, jobs: JobsDep) -> JobOut:
+    """Answers keep coming from the previous index until the new one is swapped in (milliseconds)."""
+    return job_out(jobs.start("reingest", lambda report: asdict(library.reingest(report))))
+
+
+@router.post(
+    "/reconcile",
+    status_code=202,
+    responses=_ERRORS,
+    summary="后台核对向量库与目录：补回缺失的向量（取自缓存），删除多余的向量",
+)
+def reconcile(library: LibraryDep, jobs: JobsDep) -> JobOut:
+    return job_out(jobs.start("reconcile", lambda report: asdict(library.reconcile(report))))
+
+
+@router.get("/jobs/{job_id}", responses=_ERRORS, summary="后台任务的状态与进度")
+def job(job_id: str, jobs: JobsDep) -> JobOut:
+    found = jobs.get(job_id)
+    if found is None:
+        raise NotFoundError(f"没有 ID 为 {job_id!r} 的任务（服务重启后任务记录不保留）")
+    return job_out(found)

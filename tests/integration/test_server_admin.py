@@ -5,7 +5,7 @@ import pytest
 from app.settings import Settings
 from service.app import create_app
 from service.settings import ServiceSettings
-from tests.fakes.live_server import LiveServer
+from tests.fakes.live_server import LiveServer, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -35,6 +35,18 @@ def http(server):
 
 def upload(http, name, data, headers=AUTH):
     return http.post("/admin/documents", params={"filename": name}, content=data, headers=headers)
+
+
+def wait_for_job(http, job_id, timeout=300.0):
+    """The job once it has finished (succeeded or failed), polled through GET /admin/jobs/{id}."""
+    seen = {}
+
+    def finished():
+        seen.update(http.get(f"/admin/jobs/{job_id}", headers=AUTH).json())
+        return seen.get("state") in ("succeeded", "failed")
+
+    wait_until(finished, timeout=timeout, what=f"admin job {job_id}")
+    return seen
 
 
 def doc_ids(http):
@@ -88,7 +100,11 @@ def test_upload_answer_update_delete_and_reingest(http, data_dir):
 
     http.delete("/admin/documents/000_6698230e28e46c9c", headers=AUTH)
     assert len(doc_ids(http)) == 4
-    report = http.post("/admin/reingest", headers=AUTH).json()
+    started = http.post("/admin/reingest", headers=AUTH)
+    assert started.status_code == 202 and started.json()["state"] in ("queued", "running", "succeeded")
+    job = wait_for_job(http, started.json()["job_id"])
+    assert job["state"] == "succeeded", job
+    report = job["result"]
     assert report["added"] == 1 and report["documents"] == 5  # the bundled file comes back
     assert not (data_dir / "uploads" / "jinshan_ip_policy.txt").exists()
 
