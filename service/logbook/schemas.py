@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..schemas import ChatRequest
+from .hittest import RankedCandidate
 from .records import FeedbackReason, Rating
 
 ANSWER_ID = r"^[0-9a-f]{32}$"
@@ -81,26 +82,8 @@ class HitTestRequest(ChatRequest):
     """A hit test asks exactly what a user asks (session, quick, region included)."""
 
 
-class RankedCandidateOut(BaseModel):
-    """One retrieved clause: its rank by fused score and its ranks by the dense and BM25 scores alone."""
-
-    rank: int
-    chunk_id: str
-    doc_id: str
-    title: str
-    clause: str
-    region: str
-    text: str
-    dense: float
-    bm25: float
-    fused: float
-    dense_rank: int
-    bm25_rank: int
-    cited: bool
-
-
 class HitTestOut(BaseModel):
     """The answer users get (the /api/chat object) and every candidate clause behind it."""
 
     answer: dict[str, Any]
-    candidates: list[RankedCandidateOut]
+    candidates: list[RankedCandidate]  # the domain record, serialised as it is

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -16,7 +15,7 @@ from ..logbook.export import csv_text, jsonl_lines, logged_json
 from ..logbook.filters import MAX_LIMIT, log_query
 from ..logbook.hittest import ranked_candidates
 from ..logbook.records import LogQuery, Rating
-from ..logbook.schemas import HitTestOut, HitTestRequest, LogEntryOut, LogPage, RankedCandidateOut
+from ..logbook.schemas import HitTestOut, HitTestRequest, LogEntryOut, LogPage
 from ..schemas import ErrorOut
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
@@ -114,5 +113,5 @@ async def hit_test(body: HitTestRequest, answerer: AnswererDep) -> HitTestOut:
         region=body.region,
         session_id=body.session_id,
     )
-    candidates = [RankedCandidateOut(**asdict(c)) for c in ranked_candidates(answer)]
+    candidates = ranked_candidates(answer)
     return HitTestOut(answer=answer_json(answer), candidates=candidates)
