@@ -6,16 +6,15 @@ import re
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from core.errors import InputError
+from core.statefile import StateFile
 
 from .followup import Turn
 
 DEFAULT_TURNS = 5
-BUSY_TIMEOUT_S = 5.0
 _SESSION_ID = re.compile(r"[A-Za-z0-9_.:@-]{1,128}")
 
 # Other parts of ipbot keep their own tables in the same file, so this module only creates and
@@ -57,8 +56,8 @@ class SessionStore:
 
     def __init__(self, path: Path, *, turns: int = DEFAULT_TURNS) -> None:
         self.path = path
+        self._state = StateFile(path, (_SCHEMA, _AGE_INDEX))
         self.turns = turns
-        self._ready = False
 
     def history(self, session_id: str) -> list[Turn]:
         """The session's last turns, oldest first (none for an unknown id)."""
@@ -109,15 +108,5 @@ class SessionStore:
             )
             return cursor.rowcount
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A short-lived connection (autocommit; transactions are explicit)."""
-        if not self._ready:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)) as db:
-            if not self._ready:
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute(_SCHEMA)
-                db.execute(_AGE_INDEX)
-                self._ready = True
-            yield db
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._state.connect()

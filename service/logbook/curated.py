@@ -8,8 +8,8 @@ import json
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, replace
 from enum import StrEnum
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import Any
 
 from core.errors import IpbotError
 from core.records import Chunk
+from core.statefile import StateFile
 
 MAX_ANSWER_CHARS = 120
 _SPACE = re.compile(r"\s+")
@@ -88,9 +89,9 @@ class CuratedStore:
 
     def __init__(self, path: Path, *, lookup: ClauseLookup, clock: Callable[[], float] = time.time) -> None:
         self.path = path
+        self._state = StateFile(path, (_SCHEMA,))
         self._lookup = lookup
         self._clock = clock
-        self._ready = False
 
     def add(self, question: str, answer: str, citations: list[tuple[str, str]]) -> Curated:
         """A new draft; every quote must stand in its clause."""
@@ -148,16 +149,8 @@ class CuratedStore:
             )
         return self.get(curated_id)
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        if not self._ready:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(self.path, timeout=5.0, isolation_level=None)) as db:
-            if not self._ready:
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute(_SCHEMA)
-                self._ready = True
-            yield db
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._state.connect()
 
 
 _COLUMNS = "id, question, answer, citations, state, updated_at"

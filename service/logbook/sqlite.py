@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from typing import Any
+
+from core.statefile import StateFile
 
 from .records import (
     Candidate,
@@ -25,7 +26,6 @@ from .records import (
 )
 from .timezone import LOCAL
 
-BUSY_TIMEOUT_S = 5.0
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS log_answers (
         answer_id TEXT PRIMARY KEY,
@@ -125,7 +125,7 @@ class SqliteLogbook:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._ready = False
+        self._state = StateFile(path, _SCHEMA)
 
     def record(self, entry: LogEntry) -> None:
         dumps = json.dumps
@@ -205,15 +205,5 @@ class SqliteLogbook:
             db.execute("COMMIT")
             return deleted
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A short-lived connection (autocommit; transactions are explicit)."""
-        if not self._ready:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)) as db:
-            if not self._ready:
-                db.execute("PRAGMA journal_mode=WAL")
-                for statement in _SCHEMA:
-                    db.execute(statement)
-                self._ready = True
-            yield db
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._state.connect()

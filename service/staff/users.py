@@ -9,13 +9,13 @@ import re
 import secrets
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from core.errors import InputError
+from core.statefile import StateFile
 
 MIN_PASSWORD_CHARS = 10
 _NAME = re.compile(r"[A-Za-z0-9_.@-]{2,64}")
@@ -82,7 +82,7 @@ class UserStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._ready = False
+        self._state = StateFile(path, (_SCHEMA,))
         # Compared against when the name is unknown, so a login takes as long either way.
         self._decoy = hash_password(secrets.token_hex(16))
 
@@ -111,13 +111,5 @@ class UserStore:
             return None
         return User(name, Role(row[0])) if verify_password(password, row[1]) else None
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        if not self._ready:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(self.path, timeout=5.0, isolation_level=None)) as db:
-            if not self._ready:
-                db.execute("PRAGMA journal_mode=WAL")
-                db.execute(_SCHEMA)
-                self._ready = True
-            yield db
+    def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._state.connect()
