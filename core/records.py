@@ -146,6 +146,7 @@ class Answer:
     removed_citations: tuple[int, ...] = ()  # LLM mode: citation numbers to clauses never given
     answer_id: str = ""  # the service's conversation-log id (empty outside the service)
     degraded: tuple[str, ...] = ()  # retrieval parts unavailable for this answer ("dense": keyword only)
+    curated_id: int | None = None  # a published 精选答案 served for a quick question (None: composed)
 
 
 class EventKind(StrEnum):
