@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 from core.figures import DATE
 from core.records import Citation, Hit, Intent, RefusalReason
-from core.text import cited_as, clause_marker, sentences, starts_clause
+from core.text import cited_as, clause_marker, normalize, sentences, starts_clause
 
-from .evidence import Quote, Term, candidates, coverage, states_figure
-from .query import QueryInfo, asking_part
+from .evidence import Quote, Term, candidates, coverage, states_figure, wording
+from .query import QueryInfo, asking_part, asks
 from .refusal import Measures, Thresholds, answering, decide, measure
 
 QUICK_LIMIT = 120
@@ -31,8 +31,10 @@ def _trim(sentence: str, terms: Sequence[Term], info: QueryInfo, limit: int) -> 
             if len(window) + len(piece) > limit:
                 break
             window += piece
-            score = coverage(terms, window) + (1.0 if states_figure(window, info) else 0.0)
-            if score > best_score:
+            figure = 1.0 if states_figure(window, info) else 0.0
+            score = coverage(terms, window) + wording(info, window) + figure
+            # on a tie the window that goes on wins: nothing is cut without a reason
+            if score > best_score or (score == best_score and window.startswith(best)):
                 best, best_score = window, score
     return best
 
@@ -72,6 +74,8 @@ def choose(
         return Composition(tuple(_with_its_list(on_topic[0])) if on_topic else (), reason, measures)
     if reason is not None:
         return Composition((), reason, measures)
+    if not quick and len(asks(info.read)) > 1:  # each question of the message may have its own clause
+        found = candidates(info, hits, terms, depth=len(hits))
     quotes = compose(info, answering(info, found, terms, thresholds), terms, quick=quick)
     return Composition(quotes, None if quotes else RefusalReason.WEAK_EVIDENCE, measures)
 
@@ -101,7 +105,28 @@ def compose(
     )
     if other and same_place and other.score >= 0.85 * first.score and other.text != first.text:
         quotes.append(other)
+    quotes += _each_ask(info, usable, terms, quotes)
     return tuple(dict.fromkeys(quotes))
+
+
+def _each_ask(
+    info: QueryInfo, usable: Sequence[Quote], terms: Sequence[Term], quoted: Sequence[Quote]
+) -> list[Quote]:
+    """A message that asks several things: the best sentence for each question whose words the quotes so far
+    leave out (专利法有什么要求？上海市里还要过哪道审查？ → the law's article and the city's clause)."""
+    more: list[Quote] = []
+    for ask in asks(info.read):
+        own = [(t, w) for t, w in terms if t in normalize(ask)]
+        if not own or any(coverage(own, q.text) >= 0.5 for q in [*quoted, *more]):
+            continue
+
+        def fit(q: Quote, own: Sequence[Term] = own) -> float:
+            return coverage(own, f"{q.hit.chunk.clause}\n{q.text}")
+
+        best = max(usable, key=lambda q: fit(q) + wording(info, q.text))
+        if fit(best) > 0:
+            more.append(best)
+    return more
 
 
 LIST_CHARS = 360  # the items quoted after a lead-in (应当符合下列条件：…)

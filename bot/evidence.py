@@ -7,9 +7,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from core.figures import DATE, DOC_NUMBER, DURATION, FULL_DATE, MONEY, PERIOD
+from core.figures import AMOUNT, DATE, DOC_NUMBER, DURATION, FULL_DATE, MONEY, PERIOD
 from core.numerals import arabic, same_unit
-from core.places import PLACE_WORDS
+from core.places import PLACE_WORDS, strip_places
 from core.records import Hit, Intent
 from core.text import normalize, sentences
 
@@ -18,6 +18,7 @@ from .query import QueryInfo
 Term = tuple[str, float]
 
 _ANY_NUMBER = re.compile(r"\d")
+_COUNT_WORDS = "个|件|家|项|所|名|人|条|种|类|批|座|起|次"
 
 
 def idf(df: int, n: int) -> float:
@@ -56,10 +57,37 @@ def strength(terms: Sequence[Term], hits: Sequence[Hit], depth: int = 3) -> floa
     )
 
 
+# characters that carry no topic (question words, pronouns, particles): pairs with them are not wording
+_FUNCTION_CHARS = frozenset(
+    "的了吗呢么吧啊呀嘛哦什哪几多少是有在我们你您他她它这那个些怎样如何能可以会要想还就都也又和与或及"
+)
+WORDING_WEIGHT = 0.5
+
+
+def _bigrams(text: str) -> set[str]:
+    return {
+        text[i : i + 2]
+        for i in range(len(text) - 1)
+        if all("\u4e00" <= c <= "\u9fff" and c not in _FUNCTION_CHARS for c in text[i : i + 2])
+    }
+
+
+def wording(info: QueryInfo, text: str) -> float:
+    """A small score for the question's own two-character pieces standing in `text` (全市第一, 万人): the
+    words a tokenizer splits differently from the documents still tell which part of a sentence answers."""
+    asked = _bigrams(normalize(strip_places(info.read)))
+    if not asked:
+        return 0.0
+    return WORDING_WEIGHT * len(asked & _bigrams(normalize(text))) / len(asked)
+
+
 def figure_rank(sentence: str, info: QueryInfo) -> float:
-    """How exactly the sentence states the figure asked for: 0 not at all … 1 fully (a full date)."""
+    """How exactly the sentence states the figure asked for: 0 not at all … 1 fully (a full date, an amount
+    in 元 when money is asked; a multiple or a share of something stands below an amount)."""
     if not states_figure(sentence, info):
         return 0.0
+    if info.intent == Intent.QUANTITY and info.money and not info.measure:
+        return 1.0 if AMOUNT.search(arabic(normalize(sentence))) else 0.6
     if info.intent != Intent.DATE:
         return 1.0
     text = normalize(sentence)
@@ -84,7 +112,9 @@ def states_figure(sentence: str, info: QueryInfo) -> bool:
         return True
     if info.measure:
         unit = same_unit(normalize(info.measure))
-        return bool(re.search(rf"\d(?:\.\d+)?(?:万|亿)?{re.escape(unit)}", text))
+        # 个 is the everyday classifier: 几个商标 is answered by 2.93件, 几个单位 by 5家
+        units = _COUNT_WORDS if unit == "个" else re.escape(unit)
+        return bool(re.search(rf"\d(?:\.\d+)?(?:万|亿)?(?:{units})", text))
     if info.money:
         return bool(MONEY.search(text))
     return bool(_ANY_NUMBER.search(text))
@@ -101,7 +131,7 @@ class Quote:
 
 def _sentence_score(terms: Sequence[Term], sentence: str, hit: Hit, info: QueryInfo, prior: float) -> float:
     """Coverage of the question by the sentence in its clause's context, the hit's rank, the figure asked."""
-    score = coverage(terms, f"{hit.chunk.clause}\n{sentence}") + 0.3 * prior
+    score = coverage(terms, f"{hit.chunk.clause}\n{sentence}") + 0.3 * prior + wording(info, sentence)
     if info.wants_figure:
         # the figure is what was asked: it outweighs the sentence's own share of the topic words
         return score + 0.5 * coverage(terms, sentence) + figure_rank(sentence, info)

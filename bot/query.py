@@ -33,7 +33,9 @@ _QUANTITY = re.compile(
     r"多少|几[个家件项起次人名所批类种条站天年月万亿倍]|几成|比例|比重|占比|百分之|额度|金额|上限|最高|规模"
     r"|(?:哪些|什么|多少)(?:罚款|罚金|费用|补贴|补助|资助|奖励)"
 )
-_MEASURE = re.compile(r"(?:多少|几)\s*([个家件项起次人名所批类种条站天倍]|万件|亿元?|万元?|元)")
+_MEASURE = re.compile(
+    r"(?:多少|几)\s*(个?工作日|个?小时|个月|个?星期|[个家件项起次人名所批类种条站天年周倍]|万件|亿元?|万元?|元)"
+)
 _RATIO = re.compile(r"比例|比重|占比|百分之|百分比|几成|增幅|增长率")
 _MONEY = re.compile(
     r"资助|补贴|补助|奖励|奖补|贴息|贴费|费用|多少钱|金额|额度|元|融资额|贷款额|资金|罚款|罚金|赔偿数额|年费|官费"
@@ -178,3 +180,8 @@ def with_region(question: str, region: str | None) -> str:
     if districts_in(text) or outside_place(text) or re.search(r"上海|全市|本市", text):
         return question
     return f"{full}{question}"
+
+
+def asks(text: str) -> list[str]:
+    """The separate questions of a message that asks several things (专利法有什么要求？市里要过哪道审查？)."""
+    return [c for c in _CLAUSE.findall(text) if c.endswith(("？", "?"))]

@@ -20,8 +20,10 @@ DATE = re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月)?|\d{4}[-/.]\d{1,2}")
 PERIOD = re.compile(r"(?P<start>\d{4})\s*年?\s*[-—–~至到]\s*(?P<end>\d{4})\s*年")
 # How long or how often (每年, 30日, 3个月), and money or a percentage.
 DURATION = re.compile(r"每[年月季周天日]|年度|定期|\d+\s*(?:天|日|个?月|年|周|星期)|周期")
+_AMOUNT = r"\d+(?:\.\d+)?\s*(?:万|亿)?\s*元"
+AMOUNT = re.compile(_AMOUNT)  # a sum of money in 元
 MONEY = re.compile(
-    r"\d+(?:\.\d+)?\s*(?:万|亿)?\s*元|\d+(?:\.\d+)?\s*(?:万|亿)(?!件|人|个|家|项)|\d+(?:\.\d+)?\s*[%倍]"
+    _AMOUNT + r"|\d+(?:\.\d+)?\s*(?:万|亿)(?!件|人|个|家|项)|\d+(?:\.\d+)?\s*[%倍]"
 )  # 倍: a fine or damages as a multiple (违法所得五倍以下)
 
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")

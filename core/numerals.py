@@ -46,7 +46,8 @@ def arabic(text: str) -> str:
 
 def same_unit(unit: str) -> str:
     """A measure word in the one spelling `arabic` gives figures (天 → 日, 个月 → 月, 星期 → 周)."""
-    return {"天": "日", "个月": "月", "星期": "周"}.get(unit, unit)
+    unit = unit.removeprefix("个") if unit != "个" else unit
+    return {"天": "日", "月": "月", "星期": "周"}.get(unit, unit)
 
 
 def article_label(number: int) -> str:

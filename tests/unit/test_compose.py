@@ -193,3 +193,79 @@ def test_a_request_to_write_something_is_not_a_policy_question():
         choose(info, HITS, _terms("贴息"), THRESHOLDS, regions=REGIONS, quick=False).reason
         == "not_a_policy_question"
     )
+
+
+LAW = "《专利法》"
+DAMAGES = (
+    "第七十一条侵犯专利权的赔偿数额按照权利人因被侵权所受到的实际损失确定。"
+    "对故意侵犯专利权，情节严重的，可以在按照上述方法确定数额的一倍以上五倍以下确定赔偿数额。"
+    "权利人的损失、侵权人获得的利益和专利许可使用费均难以确定的，人民法院可以根据专利权的类型、侵权行为的性质"
+    "和情节等因素，确定给予三万元以上五百万元以下的赔偿。"
+)
+TRANSFER = (
+    "第十条中国单位或者个人向外国人转让专利申请权或者专利权的，应当依照有关法律、行政法规的规定办理手续。"
+)
+REVIEW = "（二十）建立知识产权对外转让审查工作制度，规范知识产权对外转让秩序。"
+
+
+def _law(text: str, label: str, fused: float, doc: str = "专利法", region: str = "全国") -> Hit:
+    chunk = Chunk(f"{doc}{label}", doc, LAW, f"{LAW} › {label}", text, region, "")
+    return Hit(chunk, Scores(dense=0.9, bm25=5.0, fused=fused))
+
+
+def _weights(question: str, words: dict[str, float]):
+    return content_terms([w for w in words if w in question], lambda t: words[t])
+
+
+def test_money_asked_is_answered_by_an_amount_in_yuan_before_a_multiple():
+    info = analyse("专利法规定的法定赔偿，金额区间是多少？")
+    terms = _weights(info.text, {"赔偿": 2.8, "金额": 4.3, "专利法": 1.2})
+    decision = choose(
+        info, [_law(DAMAGES, "第七十一条", 2.0)], terms, THRESHOLDS, regions=REGIONS, quick=False
+    )
+    _, text = citations_and_text(decision.quotes, quick=False, info=info, terms=terms)
+    assert "三万元以上五百万元以下" in text.splitlines()[0][:80]
+
+
+def test_a_long_sentence_is_not_cut_short_when_nothing_in_it_is_asked_more_than_the_rest():
+    article = (
+        "第十一条发明和实用新型专利权被授予后，除本法另有规定的以外，任何单位或者个人未经专利权人许可，"
+        "都不得实施其专利，即不得为生产经营目的制造、使用、许诺销售、销售、进口其专利产品，或者使用其专利方法"
+        "以及使用、许诺销售、销售、进口依照该专利方法直接获得的产品。"
+    )
+    info = analyse("专利法第11条规定了什么内容？")
+    terms = _weights(info.text, {"专利法": 1.0})
+    decision = choose(info, [_law(article, "第十一条", 2.0)], terms, THRESHOLDS, regions=REGIONS, quick=False)
+    _, text = citations_and_text(decision.quotes, quick=False, info=info, terms=terms)
+    assert "任何单位或者个人未经专利权人许可" in text  # the window goes on past its first comma piece
+
+
+def test_the_window_of_a_long_sentence_follows_the_questions_own_wording():
+    sentence = (
+        "截至今年10月,徐汇区PCT专利申请量297件,位列上海中心城区第一,每万人口发明专利拥有量为129.98件,"
+        "万户市场主体平均有效商标拥有量14008件,新增1户市场主体新增注册商标2.93件,"
+        "万人发明专利拥有量、商标集聚度和活跃度连续6年位居全市第一。"
+    )
+    info = analyse("徐汇 万人发明专利 全市第一 几年了")
+    terms = _weights(info.text, {"发明专利": 3.0, "第一": 3.8})
+    hit = _law(sentence, "第6段", 2.0, doc="004", region="徐汇区")
+    decision = choose(info, [hit], terms, THRESHOLDS, regions=REGIONS | {"徐汇区"}, quick=False)
+    _, text = citations_and_text(decision.quotes, quick=False, info=info, terms=terms)
+    assert "连续6年位居全市第一" in text.splitlines()[0]
+
+
+def test_an_everyday_count_is_answered_by_the_documents_classifier():
+    assert analyse("平均每家新公司会注册几个商标？").measure == "个"
+    assert states_figure("新增1户市场主体新增注册商标2.93件", analyse("平均每家新公司会注册几个商标？"))
+    # 多少个工作日 asks for days, not for a count of anything
+    assert not states_figure("应当提交请求书等3个文件", analyse("官方多少个工作日能出报告？"))
+    assert states_figure("自收到请求之日起2个月内作出", analyse("多少个月能出报告？"))
+
+
+def test_a_message_asking_two_things_gets_a_clause_for_each():
+    info = analyse("企业把专利权转让给外国公司，专利法有什么要求？上海市里还要过哪道审查？")
+    terms = _weights(info.text, {"转让": 2.0, "外国": 3.0, "审查": 2.5, "专利法": 1.0, "要求": 1.0})
+    hits = [_law(TRANSFER, "第十条", 2.0), _law(REVIEW, "（二十）", 1.2, doc="002", region="上海市")]
+    decision = choose(info, hits, terms, THRESHOLDS, regions=REGIONS | {"全国"}, quick=False)
+    citations, _ = citations_and_text(decision.quotes, quick=False, info=info, terms=terms)
+    assert [c.doc_id for c in citations] == ["专利法", "002"]
