@@ -22,7 +22,7 @@ from core.records import (
 )
 from vectorstore.index import Index
 
-from .compose import Composition, choose, citations_and_text
+from .compose import Composition, choose, citations_and_text, place_note
 from .evidence import Term, candidates
 from .followup import Rewrite, Turn, standalone
 from .prompts import Prompts
@@ -249,6 +249,8 @@ class Assistant:
             asked.decision.quotes, quick=asked.quick, info=asked.info, terms=asked.terms
         )
         citations, notes = self._relative_dates(citations)
+        if not asked.quick and (taken := place_note(asked.info)):
+            notes.append(taken)
         text += "".join(f"\n{note}" for note in notes)
         return Answer(
             question=asked.info.text,

@@ -243,3 +243,9 @@ def citations_and_text(
         quoted = {c.region for c in citations}
         lines += [f"{d}：已收录的文件没有写明。" for d in info.districts if d not in quoted]
     return citations, "\n".join([*lines, "依据：" + "；".join(sources)])
+
+
+def place_note(info: QueryInfo) -> str:
+    """（“顾村”按宝山区理解）: the district each town, street, landmark or misspelt name was taken for."""
+    taken = [f"“{place}”按{district}" for place, district in info.places if place not in district]
+    return f"（{'，'.join(taken)}理解）" if taken else ""

@@ -8,6 +8,8 @@ from collections import Counter
 from functools import cache
 from pathlib import Path
 
+from pypinyin import Style, pinyin
+
 DISTRICTS = (
     "黄浦区", "徐汇区", "长宁区", "静安区", "普陀区", "虹口区", "杨浦区", "闵行区",
     "宝山区", "嘉定区", "浦东新区", "金山区", "松江区", "青浦区", "奉贤区", "崇明区",
@@ -63,10 +65,50 @@ def _place_pattern() -> re.Pattern[str]:
 
 
 def places_in(text: str) -> tuple[tuple[str, str], ...]:
-    """(place, district) for each gazetteer place the text names (顾村 → 宝山区), longest match first."""
-    return tuple(
-        dict.fromkeys((m.group(0), gazetteer()[m.group(0)]) for m in _place_pattern().finditer(text))
-    )
+    """(place, district) for each gazetteer place the text names (顾村 → 宝山区), longest match first,
+    then each district or place written with one character that sounds the same (淞江 → 松江区)."""
+    named = [(m.group(0), gazetteer()[m.group(0)]) for m in _place_pattern().finditer(text)]
+    return tuple(dict.fromkeys([*named, *misspelt_places(_place_pattern().sub(" ", text))]))
+
+
+@cache
+def _readings(char: str) -> frozenset[str]:
+    """The char's readings with tones (pypinyin, every reading of a heteronym); empty for non-Han."""
+    if not "\u4e00" <= char <= "\u9fff":
+        return frozenset()
+    return frozenset(pinyin(char, style=Style.TONE3, heteronym=True)[0])
+
+
+@cache
+def _sound_index() -> dict[str, list[tuple[str, str, str]]]:
+    """Each name (district short names, gazetteer places) under each of its one-blank forms (?江 → 松江),
+    with the blanked character's reading in that name."""
+    names = {**{name: d for name, d in gazetteer().items() if len(name) >= 2}, **SHORT_NAMES}
+    index: dict[str, list[tuple[str, str, str]]] = {}
+    for name, district in names.items():
+        if not all("\u4e00" <= c <= "\u9fff" for c in name):
+            continue
+        spoken = [r[0] for r in pinyin(name, style=Style.TONE3)]  # read as a word: 闵行 min3 hang2
+        for at in range(len(name)):
+            index.setdefault(name[:at] + "?" + name[at + 1 :], []).append((spoken[at], name, district))
+    return index
+
+
+def misspelt_places(text: str) -> tuple[tuple[str, str], ...]:
+    """(as written, district) for a district or place name written with one wrong character that reads
+    the same (淞江 → 松江区, 扬浦 → 杨浦区, 黄埔 → 黄浦区); names written right are places_in's."""
+    index, found = _sound_index(), []
+    known = set(gazetteer()) | set(SHORT_NAMES)
+    for size in sorted({len(k) for k in index}):
+        for start in range(len(text) - size + 1):
+            written = text[start : start + size]
+            if written in known:
+                continue
+            for at in range(size):
+                for reading, _, district in index.get(written[:at] + "?" + written[at + 1 :], ()):
+                    if reading in _readings(written[at]):
+                        found.append((written, district))
+    return tuple(dict.fromkeys(found))
 
 
 def _without_places(text: str) -> str:

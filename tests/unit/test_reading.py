@@ -2,10 +2,11 @@
 
 import pytest
 
+from bot.compose import place_note
 from bot.query import analyse
 from core.figures import figure_in
 from core.numerals import arabic, articles_in
-from core.places import districts_in, gazetteer, places_in, strip_places
+from core.places import districts_in, gazetteer, misspelt_places, places_in, strip_places
 
 
 @pytest.mark.parametrize(
@@ -25,6 +26,31 @@ def test_a_town_street_or_landmark_names_its_district(question, district):
 
 def test_a_street_named_after_a_district_is_in_its_own_district():
     assert districts_in("宝山路附近的企业") == ("静安区",)  # 宝山路 is in 静安区
+
+
+@pytest.mark.parametrize(
+    ("question", "written", "district"),
+    [("淞江 中小学 知识产权教育", "淞江", "松江区"), ("扬浦区贴息多少", "扬浦", "杨浦区"), ("敏行区有什么政策", "敏行", "闵行区"),
+     ("在曹河泾开公司", "曹河泾", "徐汇区")],
+)  # fmt: skip
+def test_a_district_or_place_written_with_a_character_that_sounds_the_same_is_read_as_meant(
+    question, written, district
+):
+    info = analyse(question)
+    assert info.districts == (district,) and (written, district) in info.places
+
+
+def test_sound_alike_reading_never_touches_words_written_right():
+    # an everyday word that shares a sound with a place is not that place (进山 is not 金山; 民行: other tone)
+    for text in ("进山", "民行", "风险补偿", "假定我们在浦东", "中小企业融资", "宝山路附近", "知识产权质押"):
+        assert all(written in ("浦东", "宝山路") for written, _ in places_in(text)), text
+    assert misspelt_places("松江区和杨浦区") == ()
+
+
+def test_the_answer_says_which_district_a_place_was_taken_for():
+    assert place_note(analyse("淞江 中小学 知识产权教育")) == "（“淞江”按松江区理解）"
+    assert place_note(analyse("九亭这边的商标指导站")) == "（“九亭”按松江区理解）"
+    assert place_note(analyse("松江区的商标指导站")) == ""
 
 
 def test_place_names_are_not_topic_words():
