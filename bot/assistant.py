@@ -108,11 +108,11 @@ class Assistant:
 
     def search(self, question: str, k: int = 5) -> list[Hit]:
         """The k best clauses for the question (no answer composed)."""
-        return self._hybrid.search(analyse(check_question(question)), k)
+        return self._hybrid.search(self._hybrid.meant(analyse(check_question(question))), k)
 
     def measures(self, question: str) -> Measures:
         """The refusal rule's inputs for one question (used to calibrate its thresholds)."""
-        info = analyse(check_question(question))
+        info = self._hybrid.meant(analyse(check_question(question)))
         terms = self._hybrid.terms(info)
         hits = self._hybrid.search(info, self._options.k, terms)
         return measure(info, hits, terms, candidates(info, hits, terms), regions=self._hybrid.regions())
@@ -174,6 +174,7 @@ class Assistant:
                 )
                 if rewrite.question != text:
                     info = analyse(with_region(rewrite.question, region))
+        info = self._hybrid.meant(info)
         terms = self._hybrid.terms(info)
         hits = self._hybrid.search(info, self._options.k, terms)
         floor, noise, regions = self._hybrid.vague_floor(), self._hybrid.noise_floor(), self._hybrid.regions()

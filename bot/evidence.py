@@ -58,7 +58,7 @@ def strength(terms: Sequence[Term], hits: Sequence[Hit], depth: int = 3) -> floa
 
 
 # characters that carry no topic (question words, pronouns, particles): pairs with them are not wording
-_FUNCTION_CHARS = frozenset(
+FUNCTION_CHARS = frozenset(
     "的了吗呢么吧啊呀嘛哦什哪几多少是有在我们你您他她它这那个些怎样如何能可以会要想还就都也又和与或及"
 )
 WORDING_WEIGHT = 0.5
@@ -68,7 +68,7 @@ def _bigrams(text: str) -> set[str]:
     return {
         text[i : i + 2]
         for i in range(len(text) - 1)
-        if all("\u4e00" <= c <= "\u9fff" and c not in _FUNCTION_CHARS for c in text[i : i + 2])
+        if all("\u4e00" <= c <= "\u9fff" and c not in FUNCTION_CHARS for c in text[i : i + 2])
     }
 
 
@@ -131,11 +131,12 @@ class Quote:
 
 def _sentence_score(terms: Sequence[Term], sentence: str, hit: Hit, info: QueryInfo, prior: float) -> float:
     """Coverage of the question by the sentence in its clause's context, the hit's rank, the figure asked."""
-    score = coverage(terms, f"{hit.chunk.clause}\n{sentence}") + 0.3 * prior + wording(info, sentence)
+    score = coverage(terms, f"{hit.chunk.clause}\n{sentence}") + 0.3 * prior
     if info.wants_figure:
-        # the figure is what was asked: it outweighs the sentence's own share of the topic words
+        # the figure is what was asked: it outweighs the sentence's own share of the topic words (and the
+        # wording, which a document's title shares with a question about the document)
         return score + 0.5 * coverage(terms, sentence) + figure_rank(sentence, info)
-    return score + coverage(terms, sentence)
+    return score + coverage(terms, sentence) + wording(info, sentence)
 
 
 def candidates(info: QueryInfo, hits: Sequence[Hit], terms: Sequence[Term], depth: int = 3) -> list[Quote]:

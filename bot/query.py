@@ -14,6 +14,7 @@ from core.places import (
     DISTRICTS,
     NATIONAL,
     SHORT_NAMES,
+    as_meant,
     districts_in,
     names_city,
     outside_place,
@@ -81,6 +82,7 @@ class QueryInfo:
     greeting: bool = False  # a greeting or a question about the assistant
     exact: tuple[str, ...] = ()
     places: tuple[tuple[str, str], ...] = ()  # (place, district) read off a town, street or landmark
+    respelt: tuple[tuple[str, str], ...] = ()  # (as written, as meant): 帖息 → 贴息 (bot.spelling)
 
     @property
     def wants_figure(self) -> bool:
@@ -146,7 +148,7 @@ def analyse(question: str) -> QueryInfo:
     districts = districts_in(text)
     return QueryInfo(
         text=question.strip(),
-        read=text,
+        read=as_meant(text),
         districts=districts,
         city=names_city(text) and not districts,
         outside=outside_place(text),

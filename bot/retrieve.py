@@ -19,6 +19,7 @@ from vectorstore.index import Index
 from .evidence import Term, content_terms, coverage_normalized, idf
 from .query import QueryInfo, region_allowed
 from .refusal import vague_floor
+from .spelling import read_as_meant
 
 BACKGROUND = Path(__file__).resolve().parent / "data" / "background_questions.txt"
 
@@ -114,6 +115,12 @@ class HybridRetriever:
     def vague_floor(self) -> float:
         """The least term weight a question needs in this index (evidence.vague_floor)."""
         return vague_floor(len(self._index.keyword().ids))
+
+    def meant(self, info: QueryInfo) -> QueryInfo:
+        """The question with words written with a sound-alike character read as meant (bot.spelling)."""
+        if not self._index.chunks():
+            return info
+        return read_as_meant(info, self._index.keyword().df, self._index.tokenizer.words)
 
     def terms(self, info: QueryInfo) -> list[Term]:
         """The question's content terms that stand in the documents, weighted by their rarity there.

@@ -8,7 +8,7 @@ from collections import Counter
 from functools import cache
 from pathlib import Path
 
-from pypinyin import Style, pinyin
+from .sounds import is_han, readings, word_readings
 
 DISTRICTS = (
     "黄浦区", "徐汇区", "长宁区", "静安区", "普陀区", "虹口区", "杨浦区", "闵行区",
@@ -72,31 +72,23 @@ def places_in(text: str) -> tuple[tuple[str, str], ...]:
 
 
 @cache
-def _readings(char: str) -> frozenset[str]:
-    """The char's readings with tones (pypinyin, every reading of a heteronym); empty for non-Han."""
-    if not "\u4e00" <= char <= "\u9fff":
-        return frozenset()
-    return frozenset(pinyin(char, style=Style.TONE3, heteronym=True)[0])
-
-
-@cache
 def _sound_index() -> dict[str, list[tuple[str, str, str]]]:
     """Each name (district short names, gazetteer places) under each of its one-blank forms (?江 → 松江),
     with the blanked character's reading in that name."""
     names = {**{name: d for name, d in gazetteer().items() if len(name) >= 2}, **SHORT_NAMES}
     index: dict[str, list[tuple[str, str, str]]] = {}
     for name, district in names.items():
-        if not all("\u4e00" <= c <= "\u9fff" for c in name):
+        if not all(map(is_han, name)):
             continue
-        spoken = [r[0] for r in pinyin(name, style=Style.TONE3)]  # read as a word: 闵行 min3 hang2
+        spoken = word_readings(name)  # read as a word: 闵行 min3 hang2
         for at in range(len(name)):
             index.setdefault(name[:at] + "?" + name[at + 1 :], []).append((spoken[at], name, district))
     return index
 
 
-def misspelt_places(text: str) -> tuple[tuple[str, str], ...]:
-    """(as written, district) for a district or place name written with one wrong character that reads
-    the same (淞江 → 松江区, 扬浦 → 杨浦区, 黄埔 → 黄浦区); names written right are places_in's."""
+def misspellings(text: str) -> tuple[tuple[str, str, str], ...]:
+    """(as written, as meant, district) for each district or place name written with one wrong character
+    that reads the same (淞江 → 松江, 扬浦 → 杨浦, 黄埔 → 黄浦); names written right are places_in's."""
     index, found = _sound_index(), []
     known = set(gazetteer()) | set(SHORT_NAMES)
     for size in sorted({len(k) for k in index}):
@@ -105,10 +97,22 @@ def misspelt_places(text: str) -> tuple[tuple[str, str], ...]:
             if written in known:
                 continue
             for at in range(size):
-                for reading, _, district in index.get(written[:at] + "?" + written[at + 1 :], ()):
-                    if reading in _readings(written[at]):
-                        found.append((written, district))
+                for reading, name, district in index.get(written[:at] + "?" + written[at + 1 :], ()):
+                    if reading in readings(written[at]):
+                        found.append((written, name, district))
     return tuple(dict.fromkeys(found))
+
+
+def misspelt_places(text: str) -> tuple[tuple[str, str], ...]:
+    """(as written, district) for each misspelt district or place name (see misspellings)."""
+    return tuple(dict.fromkeys((written, district) for written, _, district in misspellings(text)))
+
+
+def as_meant(text: str) -> str:
+    """The text with misspelt district and place names written right (扬浦区 → 杨浦区)."""
+    for written, name, _ in misspellings(_place_pattern().sub(" ", text)):
+        text = text.replace(written, name)
+    return text
 
 
 def _without_places(text: str) -> str:

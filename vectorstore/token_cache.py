@@ -19,6 +19,8 @@ class Tokenizer(Protocol):
 
     def tokens(self, text: str) -> list[str]: ...
 
+    def words(self, text: str) -> list[str]: ...
+
 
 def token_key(fingerprint: str, text: str) -> bytes:
     """Cache key: the tokenizer and the exact text tokenised."""
@@ -66,6 +68,9 @@ class CachedTokenizer:
 
     def tokens(self, text: str) -> list[str]:
         return self._tokenizer.tokens(text)
+
+    def words(self, text: str) -> list[str]:
+        return self._tokenizer.words(text)
 
     def tokens_many(self, texts: Sequence[str]) -> list[list[str]]:
         """tokens() of each text, tokenising (and storing) only texts the cache has not seen."""

@@ -77,6 +77,10 @@ class KeywordTokenizer:
         """True when the dictionary knows the string as a word."""
         return bool(self._jieba.FREQ.get(text))
 
+    def words(self, text: str) -> list[str]:
+        """The text cut into dictionary words as written (no normalising, no stopwords dropped)."""
+        return self._jieba.lcut(text, HMM=False)
+
     def _parts(self, word: str) -> list[str]:
         """Dictionary words inside a compound (知识产权质押融资 → 知识产权, 质押, 融资, 质押融资 …)."""
         found = []

@@ -22,6 +22,14 @@ def test_yangpu_interest_subsidy_is_answered_with_fifty_percent_and_its_clause(a
     assert unsupported_figures(result) == []
 
 
+@pytest.mark.parametrize("question", ["扬浦区帖息比例是多少？", "楊浦區貸款貼息比例是多少"])
+def test_misspelt_or_traditional_questions_get_the_same_clause(assistant, question):
+    result = assistant.answer(question)
+    assert not result.refused and "50%" in result.answer.splitlines()[0]
+    assert result.citations[0].region == "杨浦区"
+    assert "（“扬浦”按杨浦区理解）" in result.answer or "扬浦" not in question
+
+
 def test_search_ranks_the_clause_first_with_all_three_scores(assistant):
     hits = assistant.search("杨浦区贴息", 5)
     assert hits[0].chunk.doc_id == YANGPU and "贴息" in hits[0].chunk.text

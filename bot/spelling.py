@@ -1,0 +1,61 @@
+"""Words written with a wrong character that sounds the same (帖息 for 贴息, 申清 for 申请), read as meant.
+
+Only a pair of characters the index has never seen is respelt, one character at a time, and only into a
+word the index does use; the most used such word wins. The index is the dictionary: nothing is listed here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from itertools import pairwise
+
+from core.places import places_in, strip_places
+from core.sounds import sound_alikes
+
+from .evidence import FUNCTION_CHARS
+from .query import QueryInfo
+
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+
+
+def respelt(
+    text: str, used: Callable[[str], int], words: Callable[[str], list[str]]
+) -> tuple[tuple[str, str], ...]:
+    """(as written, as meant) for each pair of characters the dictionary cuts apart (帖 息: no word) that one
+    sound-alike character turns into a word the index uses (`used`: how many clauses use a word; `words`:
+    the text cut into dictionary words). A real word is never respelt: 施行 stays 施行."""
+    found: dict[str, str] = {}
+    places = {written for written, _ in places_in(text)}
+    for run in _HAN_RUN.findall(strip_places(text)):
+        cut = words(run)
+        for left, right in pairwise(cut):
+            written = left + right
+            if len(left) != 1 or len(right) != 1 or written in found or used(written):
+                continue
+            if left in FUNCTION_CHARS or right in FUNCTION_CHARS or written in places:
+                continue
+            options = [
+                (used(meant), meant)
+                for at in range(2)
+                for char in sound_alikes(written[at])
+                for meant in [written[:at] + char + written[at + 1 :]]
+            ]
+            best = max((o for o in options if o[0] > 0), default=None)
+            if best is not None:
+                found[written] = best[1]
+    return tuple(found.items())
+
+
+def read_as_meant(
+    info: QueryInfo, used: Callable[[str], int], words: Callable[[str], list[str]]
+) -> QueryInfo:
+    """The question with each respelt word as meant (the question as asked is kept in `text`)."""
+    fixes = respelt(info.read, used, words)
+    if not fixes:
+        return info
+    read = info.read
+    for written, meant in fixes:
+        read = read.replace(written, meant)
+    return replace(info, read=read, respelt=fixes)
