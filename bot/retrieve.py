@@ -52,7 +52,7 @@ class FusionWeights:
     dense: float = 1.0
     bm25: float = 1.0
     exact: float = 0.3
-    region: float = 0.15
+    region: float = 0.7
     coverage: float = 0.5
     candidates: int = 50
 

@@ -55,10 +55,10 @@ def test_dev_set_meets_the_quality_bar(assistant):
 @pytest.mark.skipif(not (EVAL / "dev-colloquial.jsonl").exists(), reason="no dev-colloquial.jsonl")
 def test_colloquial_questions_do_not_slip_back(assistant):
     m = report_of(assistant, "dev-colloquial.jsonl").metrics
-    assert m["hit@5"] >= 0.85
-    assert m["citation_hit"] >= 0.75
-    assert m["fact_recall"] >= 0.68
-    assert m["facts_first_80"] >= 0.65
+    assert m["hit@5"] >= 0.90
+    assert m["citation_hit"] >= 0.80
+    assert m["fact_recall"] >= 0.75
+    assert m["facts_first_80"] >= 0.68
     assert m["false_refusal_rate"] <= 0.05
     assert m["refusal_accuracy"] >= 0.90
     assert m["unsupported_number_answers"] == 0
@@ -68,8 +68,8 @@ def test_colloquial_questions_do_not_slip_back(assistant):
 def test_questions_on_regulations_do_not_slip_back(with_laws):
     m = report_of(with_laws, "dev-regulations.jsonl").metrics
     assert m["hit@5"] >= 0.90
-    assert m["citation_hit"] >= 0.72
-    assert m["fact_recall"] >= 0.70
+    assert m["citation_hit"] >= 0.75
+    assert m["fact_recall"] >= 0.72
     assert m["facts_first_80"] >= 0.55
     assert m["false_refusal_rate"] <= 0.05
     assert m["refusal_accuracy"] >= 0.90
