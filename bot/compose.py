@@ -173,7 +173,9 @@ def _order(quotes: Sequence[Quote], *, who: bool = False) -> list[list[Quote]]:
 
 
 _YES_NO = re.compile(r"吗|有没有|能不能|可不可以|是否|能否|可否|是不是|会不会|要不要|算不算|行不行")
-_NEGATION = re.compile(r"不得|不予|不能|不可|禁止|不属于|不授予|不适用|不再|无权|不视为|不构成")
+_NEGATION = re.compile(
+    r"不得|不予|不能|不可|禁止|不属于|不授予|不适用|不再|无权|不视为|不构成|不包括|不纳入|不计入|不承担|不受"
+)
 _SENTENCE_END = "。！？；!?;…”’」』）)"
 SPAN_LIMIT = 120  # a longer sentence is cut to the window of its comma pieces that answers
 FIGURE_SPAN_LIMIT = 48  # a figure's window: the comma pieces around it
