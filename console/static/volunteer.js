@@ -128,10 +128,9 @@
     const rateBody = (rating) => card.answer_id
       ? { answer_id: card.answer_id, rating }
       : { curated_id: card.curated_id, question: card.asked || card.question, rating };
-    for (const [label, rating] of [["👍", "up"], ["👎", "down"]]) {
+    for (const [label, rating] of [["👍 有用", "up"], ["👎 不对", "down"]]) {
       const button = el("button", "rate", label);
       button.type = "button"; button.dataset.rating = rating;
-      button.setAttribute("aria-label", rating === "up" ? "有用" : "没用");
       button.addEventListener("click", () => {
         actions.querySelectorAll(".rate").forEach((b) => b.classList.toggle("on", b === button));
         sendOrQueue("/v/api/feedback", rateBody(rating), "谢谢，反馈已送到管理台");

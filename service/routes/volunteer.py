@@ -49,7 +49,7 @@ def page(request: Request, desk: DeskDep, e: Annotated[str | None, Query(max_len
     state, event = desk.events.check(token)
     if state is not EventState.VALID or event is None:
         response = desk.page(request, "denied.html", {"reason": REFUSALS[state]}, status=403)
-        if token:
+        if e is None and token:  # the remembered link is no longer valid
             response.delete_cookie(COOKIE, path=SCOPE)
         return response
     if e is not None:

@@ -18,6 +18,8 @@ from ..logbook.curated import Curated
 MAX_CARD_CHARS = 120
 _MARKERS = re.compile(rf"\s*{CITATION_MARKER}")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_PERIOD = re.compile(r"^(\d{4})-(\d{4})年$")
+_SOURCE_LINE = re.compile(r"^依据[《：]")  # a quick answer's own source line: the card shows its sources
 
 DocLookup = Callable[[str], DocumentMeta | None]
 CardKind = Literal["answer", "refusal"]
@@ -31,7 +33,7 @@ class Source:
     title: str
     doc_number: str
     quote: str
-    validity: str  # 有效期至 2027年12月31日 / 已过期（有效期至 …） / 未注明有效期
+    validity: str  # 有效期至 2027年12月31日 / 已过期（有效期至 …） / 实施期 2024-2026年 / 未注明有效期
     expired: bool
 
 
@@ -58,7 +60,8 @@ class Card:
 
 def clip(text: str, limit: int = MAX_CARD_CHARS) -> str:
     """The text without citation markers or line breaks, cut to `limit` characters (… marks a cut)."""
-    flat = " ".join(part.strip() for part in _MARKERS.sub("", text).splitlines() if part.strip())
+    lines = [line.strip() for line in _MARKERS.sub("", text).splitlines()]
+    flat = " ".join(line for line in lines if line and not _SOURCE_LINE.match(line))
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
@@ -71,9 +74,16 @@ def _chinese_date(iso: str) -> str:
 
 
 def validity(meta: DocumentMeta | None, today: date) -> tuple[str, bool]:
-    """(label, expired) of a document's stated validity."""
-    if meta is None or not meta.valid_until:
+    """(label, expired) of a document's stated validity, else of the plan period in its title."""
+    if meta is None:
         return "未注明有效期", False
+    if not meta.valid_until:
+        period = _PERIOD.match(meta.period)
+        if period is None:
+            return "未注明有效期", False
+        if int(period.group(2)) < today.year:
+            return f"实施期已结束（{meta.period}）", True
+        return f"实施期 {meta.period}", False
     shown = _chinese_date(meta.valid_until)
     try:
         expired = date.fromisoformat(meta.valid_until) < today
