@@ -263,7 +263,7 @@ def create_app(
     )
     app.state.volunteer = Desk(
         events=EventStore(settings.bot.data_dir / STATE_FILE, clock=clock),
-        limiter=RateLimiter(settings.rate_per_user),
+        limiter=RateLimiter(settings.rate_per_event),
         curated=curated_store,
         docs=_document_lookup(index, gate),
         channel=settings.bot.service_channel,

@@ -45,6 +45,7 @@ def client(built_data_dir, tmp_path_factory, clock):
         admin_token=TOKEN,
         rate_per_ip=0,
         rate_per_user=0,
+        rate_per_event=0,
         console_secure_cookie=False,
     )
     with TestClient(create_app(settings, clock=clock), follow_redirects=False) as http:
@@ -147,7 +148,8 @@ def test_a_question_gets_a_card_with_its_source_validity_and_the_human_channel(c
     assert (
         source["label"].startswith("《") and "》" in source["label"] and source["quote"] and source["title"]
     )
-    assert source["validity"].startswith(("有效期至", "已过期", "未注明有效期"))
+    assert source["validity"].startswith(("有效期至", "已过期", "实施期", "未注明有效期"))
+    assert "依据" not in card["text"]  # the card shows its sources itself
     assert "12345" in card["channel"] and source["label"] in card["share_text"]
     entry = client.get("/admin/logs", params={"channel": "volunteer"}, headers=AUTH).json()["items"][0]
     assert entry["answer_id"] == card["answer_id"] and entry["region"] == "杨浦区"
@@ -255,7 +257,7 @@ def test_each_link_has_its_own_rate_limit(built_data_dir, tmp_path):
         bot=Settings(data_dir=data),
         admin_token=TOKEN,
         rate_per_ip=0,
-        rate_per_user=2,
+        rate_per_event=2,
         console_secure_cookie=False,
     )
     with TestClient(create_app(settings), follow_redirects=False) as http:
