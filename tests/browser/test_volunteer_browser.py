@@ -91,7 +91,7 @@ def test_the_first_load_is_small_and_drops_the_token_from_the_address(page, stan
     assert urlsplit(page.url).path == "/v" and "e=" not in page.url
     assert 0 < first_load_bytes(page) < FIRST_LOAD_LIMIT
     assert page.locator(".chip").count() == 6
-    assert page.locator("#suggest option").count() == len(stand["published"])
+    assert page.locator("#suggest option").count() >= len(stand["published"])
 
 
 def test_ask_a_question_and_see_the_card_with_its_source(page) -> None:
