@@ -18,7 +18,7 @@ from fastapi.staticfiles import StaticFiles
 import console as console_files
 from app.wiring import build_assistant, open_index
 from bot.sessions import DAY_S, SessionStore
-from core.records import Chunk
+from core.records import Chunk, DocumentMeta
 from vectorstore.guard import StoreState
 from vectorstore.index import Index
 
@@ -36,12 +36,14 @@ from .logbook.sqlite import SqliteLogbook
 from .metrics import Metrics, MetricsMiddleware
 from .ratelimit import RateLimiter
 from .readiness import readiness, watch_store
-from .routes import admin, admin_log, apidocs, chat, curated, documents, feedback, health, wechat
+from .routes import admin, admin_log, apidocs, chat, curated, documents, feedback, health, volunteer, wechat
 from .routes import console as console_pages
 from .schemas import document_limits
 from .settings import MIN_ADMIN_TOKEN_CHARS, ServiceSettings, WeChatAccount
 from .staff.users import UserStore
 from .staff.web import Console, build_console, install_login_redirect
+from .volunteer.desk import Desk
+from .volunteer.events import EventStore
 from .wechat.api import WeChatApi
 from .wechat.crypto import WeChatCrypto
 from .wechat.inbound import Account
@@ -100,6 +102,16 @@ def _clause_lookup(index: Index, gate: IndexGate) -> Callable[[str], Chunk | Non
     def lookup(chunk_id: str) -> Chunk | None:
         with gate.reading():
             return index.chunks().get(chunk_id)
+
+    return lookup
+
+
+def _document_lookup(index: Index, gate: IndexGate) -> Callable[[str], DocumentMeta | None]:
+    """Find a document's metadata by id (answer cards show its 文号 and validity)."""
+
+    def lookup(doc_id: str) -> DocumentMeta | None:
+        with gate.reading():
+            return index.catalog.document(doc_id)
 
     return lookup
 
@@ -246,6 +258,18 @@ def create_app(
         docs_url=None,  # served by routes/apidocs.py from vendored files
         redoc_url=None,
     )
+    curated_store = CuratedStore(
+        settings.bot.data_dir / STATE_FILE, lookup=_clause_lookup(index, gate), clock=clock
+    )
+    app.state.volunteer = Desk(
+        events=EventStore(settings.bot.data_dir / STATE_FILE, clock=clock),
+        limiter=RateLimiter(settings.rate_per_event),
+        curated=curated_store,
+        docs=_document_lookup(index, gate),
+        channel=settings.bot.service_channel,
+        secure_cookie=settings.console_secure_cookie,
+        clock=clock,
+    )
     app.state.services = Services(
         settings=settings,
         answerer=answerer,
@@ -263,9 +287,7 @@ def create_app(
         webhooks=webhooks,
         logbook=logbook,
         console=_console(settings),
-        curated=CuratedStore(
-            settings.bot.data_dir / STATE_FILE, lookup=_clause_lookup(index, gate), clock=clock
-        ),
+        curated=curated_store,
     )
     install_error_handlers(app)
     install_login_redirect(app)
@@ -280,6 +302,7 @@ def create_app(
         health.router,
         wechat.router,
         apidocs.router,
+        volunteer.router,
     )
     app.mount("/static", StaticFiles(directory=console_files.STATIC), name="static")
     for router in public:
@@ -289,5 +312,6 @@ def create_app(
         app.include_router(admin_log.router)
         app.include_router(curated.admin_router)
         app.include_router(console_pages.router)
+        app.include_router(volunteer.admin_router)
     document_limits(app, max_question_chars=settings.max_question_chars)
     return app

@@ -38,6 +38,7 @@ class ServiceSettings:
     max_upload_bytes: int = 20 * 1024 * 1024
     rate_per_ip: int = 60
     rate_per_user: int = 20
+    rate_per_event: int = 60  # the volunteer page: requests a minute per event link (all its volunteers)
     answer_workers: int = 4
     passive_reply_s: float = 4.0
     mp: WeChatAccount | None = None
@@ -82,6 +83,7 @@ class ServiceSettings:
             max_upload_bytes=env_int(env, "IPBOT_MAX_UPLOAD_MB", 20, low=1) * 1024 * 1024,
             rate_per_ip=env_int(env, "IPBOT_RATE_PER_IP", 60, low=0),
             rate_per_user=env_int(env, "IPBOT_RATE_PER_USER", 20, low=0),
+            rate_per_event=env_int(env, "IPBOT_RATE_PER_EVENT", 60, low=0),
             answer_workers=env_int(env, "IPBOT_ANSWER_WORKERS", 4, low=1),
             passive_reply_s=env_seconds(env, "IPBOT_PASSIVE_REPLY_S", 4.0),
             mp=_account(env, "WECHAT_MP"),

@@ -36,6 +36,7 @@ REASONS = {
     "too_vague": "问题太笼统",
     "weak_evidence": "依据不足",
     "figure_not_stated": "条款未写明数字",
+    "stand_gap": "活动现场未能回答",  # 企业还问了… on the volunteer page
 }
 CHANNELS = {
     "api": "接口",
@@ -43,6 +44,7 @@ CHANNELS = {
     "wechat_mp": "公众号",
     "wechat_mini": "小程序",
     "console": "控制台",
+    "volunteer": "志愿者页面",
 }
 
 
