@@ -172,6 +172,9 @@ def _order(quotes: Sequence[Quote], *, who: bool = False) -> list[list[Quote]]:
     return list(groups.values())
 
 
+_WHICH_DOCUMENT = re.compile(
+    r"哪(?:些|个|份|几份|几个)(?:文件|政策|方案|规定|法规|文本)|什么(?:文件|政策文件)"
+)
 _YES_NO = re.compile(r"吗|有没有|能不能|可不可以|是否|能否|可否|是不是|会不会|要不要|算不算|行不行")
 _NEGATION = re.compile(
     r"不得|不予|不能|不可|禁止|不属于|不授予|不适用|不再|无权|不视为|不构成|不包括|不纳入|不计入|不承担|不受"
@@ -244,6 +247,8 @@ def citations_and_text(
     if len(info.districts) > 1:
         quoted = {c.region for c in citations}
         lines += [f"{d}：已收录的文件没有写明。" for d in info.districts if d not in quoted]
+    if _WHICH_DOCUMENT.search(info.read):  # the documents are the answer: they come first
+        lines.insert(0, "见于" + "；".join(dict.fromkeys(s.rsplit("[", 1)[0] for s in sources)) + "。")
     return citations, "\n".join([*lines, "依据：" + "；".join(sources)])
 
 

@@ -195,7 +195,7 @@ def test_a_request_to_write_something_is_not_a_policy_question():
     )
 
 
-LAW = "《专利法》"
+LAW = "中华人民共和国专利法"
 DAMAGES = (
     "第七十一条侵犯专利权的赔偿数额按照权利人因被侵权所受到的实际损失确定。"
     "对故意侵犯专利权，情节严重的，可以在按照上述方法确定数额的一倍以上五倍以下确定赔偿数额。"
@@ -269,3 +269,14 @@ def test_a_message_asking_two_things_gets_a_clause_for_each():
     decision = choose(info, hits, terms, THRESHOLDS, regions=REGIONS | {"全国"}, quick=False)
     citations, _ = citations_and_text(decision.quotes, quick=False, info=info, terms=terms)
     assert [c.doc_id for c in citations] == ["专利法", "002"]
+
+
+def test_a_question_asking_which_documents_opens_with_the_documents():
+    info = analyse("哪些文件提到了专利对外转让审查？")
+    terms = _weights(info.text, {"转让": 2.0, "审查": 2.5})
+    hits = [_law(TRANSFER, "第十条", 2.0), _law(REVIEW, "（二十）", 1.9, doc="002", region="上海市")]
+    decision = choose(info, hits, terms, THRESHOLDS, regions=REGIONS | {"全国"}, quick=False)
+    citations, text = citations_and_text(decision.quotes, quick=False, info=info, terms=terms)
+    first = text.splitlines()[0]
+    assert first.startswith("见于《") and first.count("《") == len(citations)
+    assert all(c.clause.rsplit(" › ", 1)[-1] in first for c in citations)
