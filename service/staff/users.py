@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 import sqlite3
@@ -149,7 +150,7 @@ class UserStore:
         """The enabled user when the password matches, else None; an old-format hash is replaced."""
         with self._connect() as db:
             row = db.execute(
-                "SELECT role, password, disabled FROM console_users WHERE name = ?", (name,)
+                "SELECT role, password, disabled, created_at FROM console_users WHERE name = ?", (name,)
             ).fetchone()
         if row is None:
             verify_password(password, self._decoy)
@@ -162,13 +163,14 @@ class UserStore:
                     "UPDATE console_users SET password = ? WHERE name = ? AND password = ?",
                     (hash_password(password), name, row[1]),
                 )
-        return User(name, Role(row[0]))
+        return User(name, Role(row[0]), False, row[3])
 
     def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
         if not self._migrated:
             with self._state.connect() as db:
                 columns = {r[1] for r in db.execute("PRAGMA table_info(console_users)")}
                 if "disabled" not in columns:  # accounts made before users could be disabled
-                    db.execute("ALTER TABLE console_users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0")
+                    with contextlib.suppress(sqlite3.OperationalError):  # another process added it
+                        db.execute("ALTER TABLE console_users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0")
             self._migrated = True
         return self._state.connect()
