@@ -38,7 +38,7 @@ async def read_files(files: list[UploadFile], settings: ServiceSettings) -> list
     return read
 
 
-@router.get("/documents", summary="文件表：元数据、有效期（是否已过期）、条款数、是否启用")
+@router.get("/documents", responses=_ERRORS, summary="文件表：元数据、有效期（是否已过期）、条款数、是否启用")
 def document_table(switches: SwitchesDep) -> list[DocumentRow]:
     return switches.table()
 
@@ -58,7 +58,10 @@ async def upload_batch(
     library: LibraryDep,
     services: ServicesDep,
     audit: AuditDep,
-    files: Annotated[list[UploadFile], File(description="一个或多个 .pdf/.docx/.txt/.html 文件")],
+    files: Annotated[
+        list[UploadFile],
+        File(min_length=1, max_length=MAX_BATCH_FILES, description="一个或多个 .pdf/.docx/.txt/.html 文件"),
+    ],
 ) -> list[FileOutcome]:
     read = await read_files(files, services.settings)
     outcomes = await run_in_threadpool(ingest_batch, library, read, lambda *_: None)

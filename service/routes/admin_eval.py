@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ..deps import AuditDep, EvaluationsDep, require_admin
-from ..evaluation.records import EvalRun, EvalRunOut, EvalSetInfo
+from ..evaluation.records import SET_NAME, EvalRun, EvalRunOut, EvalSetInfo
 from ..schemas import ErrorOut
 from ..staff.audit import API_ACTOR, AuditEntry
 
@@ -20,9 +20,12 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
 _JSONL_BODY = {
     "requestBody": {
         "required": True,
-        "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
+        "content": {"text/plain": {"schema": {"type": "string"}}},
     }
 }
+
+
+SetName = Annotated[str, Path(pattern=f"^{SET_NAME.pattern}$", description="题集名")]
 
 
 class NewQuestion(BaseModel):
@@ -35,7 +38,7 @@ class NewRun(BaseModel):
     set: str = Field(min_length=1, max_length=64, description="a set's name from GET /admin/eval/sets")
 
 
-@router.get("/eval/sets", summary="评测题集：配置目录中的自带题集和保存在状态库中的题集")
+@router.get("/eval/sets", responses=_ERRORS, summary="评测题集：配置目录中的自带题集和保存在状态库中的题集")
 def eval_sets(evaluations: EvaluationsDep) -> list[EvalSetInfo]:
     return evaluations.sets()
 
@@ -47,7 +50,7 @@ def eval_sets(evaluations: EvaluationsDep) -> list[EvalSetInfo]:
     summary="上传题集（请求体为 JSON Lines 文本，逐行校验；同名已保存题集被替换）",
 )
 async def put_eval_set(
-    name: str, request: Request, evaluations: EvaluationsDep, audit: AuditDep
+    name: SetName, request: Request, evaluations: EvaluationsDep, audit: AuditDep
 ) -> EvalSetInfo:
     data = await request.body()
     stored = await run_in_threadpool(evaluations.upload, name, data)
@@ -62,7 +65,7 @@ async def put_eval_set(
     summary="向题集追加一题（不存在则创建）",
 )
 def add_eval_question(
-    name: str, body: NewQuestion, evaluations: EvaluationsDep, audit: AuditDep
+    name: SetName, body: NewQuestion, evaluations: EvaluationsDep, audit: AuditDep
 ) -> dict[str, Any]:
     added = evaluations.add_question(name, body.question, chunk_id=body.chunk_id, doc_id=body.doc_id)
     audit.record(API_ACTOR, "eval.question", name, body.question[:100])
@@ -81,7 +84,7 @@ def start_eval(body: NewRun, evaluations: EvaluationsDep, audit: AuditDep) -> Ev
     return run
 
 
-@router.get("/eval/runs", summary="评测记录（最新在前）")
+@router.get("/eval/runs", responses=_ERRORS, summary="评测记录（最新在前）")
 def eval_runs(
     evaluations: EvaluationsDep,
     set: Annotated[str, Query(max_length=64)] = "",
@@ -95,7 +98,7 @@ def eval_run(run_id: str, evaluations: EvaluationsDep) -> EvalRunOut:
     return evaluations.run(run_id)
 
 
-@router.get("/audit", summary="管理操作审计日志（谁、何时、做了什么、对象），最新在前")
+@router.get("/audit", responses=_ERRORS, summary="管理操作审计日志（谁、何时、做了什么、对象），最新在前")
 def audit_log(
     audit: AuditDep,
     actor: Annotated[str, Query(max_length=64)] = "",
