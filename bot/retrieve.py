@@ -197,9 +197,10 @@ class HybridRetriever:
         covered = {cid: coverage_normalized(terms, texts[cid]) for cid in candidates} if terms else {}
         fused = fuse(dense, bm25, exact, boosted, covered, self._weights)
         ranked = sorted(fused, key=lambda cid: (-fused[cid], cid))
+        off = self._index.disabled()  # switched off in the console: ranked, then dropped, never shown
         hits = [
             Hit(chunks[cid], Scores(dense=dense.get(cid, 0.0), bm25=bm25.get(cid, 0.0), fused=fused[cid]))
             for cid in ranked
-            if region_allowed(chunks[cid].region, info)
+            if cid not in off and region_allowed(chunks[cid].region, info)
         ]
         return _each_district_first(hits, info)[:k]

@@ -298,9 +298,10 @@ def cmd_calibrate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from cli.evaluator import QualityEvaluator
     from service.run import serve
 
-    serve(settings, host=args.host, port=args.port)
+    serve(settings, host=args.host, port=args.port, evaluator=QualityEvaluator())
     return 0
 
 

@@ -32,35 +32,72 @@ class Item:
     persona: str = ""
 
 
-def load_set(path: Path) -> list[Item]:
-    """Read a question set (format: ../shared/eval/README.md); a bad line names its number."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: 无法读取题集（{exc}）") from exc
-    items = []
-    for number, line in enumerate(lines, start=1):
+MAX_LINE_ERRORS = 20
+
+
+def _item(line: str) -> Item:
+    row = json.loads(line)
+    if not isinstance(row, dict):
+        raise ValueError("应为一个 JSON 对象")
+    question = str(row["question"]).strip()
+    if not question:
+        raise ValueError("question 为空")
+    gold = row.get("gold", [])
+    if not isinstance(gold, list):
+        raise ValueError("gold 应为列表")
+    return Item(
+        id=str(row["id"]),
+        question=question,
+        answerable=bool(row.get("answerable", True)),
+        gold=tuple(Gold(str(g["doc"]), str(g["span"])) for g in gold),
+        all_spans=row.get("gold_mode", "any") == "all",
+        facts=tuple(str(f) for f in row.get("facts", [])),
+        category=str(row.get("category", "")),
+        persona=str(row.get("persona", "")),
+    )
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"缺少字段 {exc.args[0]!r}"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"不是有效的 JSON（{exc.msg}，第 {exc.colno} 列）"
+    return str(exc)
+
+
+def parse_set(text: str, source: str) -> list[Item]:
+    """The questions of a set's text (format: ../shared/eval/README.md); InputError names every bad line
+    (up to MAX_LINE_ERRORS) and repeated ids."""
+    items: list[Item] = []
+    errors: list[str] = []
+    seen: set[str] = set()
+    for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
-            items.append(
-                Item(
-                    id=str(row["id"]),
-                    question=str(row["question"]),
-                    answerable=bool(row.get("answerable", True)),
-                    gold=tuple(Gold(str(g["doc"]), str(g["span"])) for g in row.get("gold", [])),
-                    all_spans=row.get("gold_mode", "any") == "all",
-                    facts=tuple(str(f) for f in row.get("facts", [])),
-                    category=str(row.get("category", "")),
-                    persona=str(row.get("persona", "")),
-                )
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise InputError(f"{path}:{number}: 不是有效的题目行（{exc}）") from exc
+            item = _item(line)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            errors.append(f"第 {number} 行：{_why(exc)}")
+            continue
+        if item.id in seen:
+            errors.append(f"第 {number} 行：id {item.id!r} 重复")
+        seen.add(item.id)
+        items.append(item)
+    if errors:
+        more = f"（另有 {len(errors) - MAX_LINE_ERRORS} 行有误）" if len(errors) > MAX_LINE_ERRORS else ""
+        raise InputError(f"{source}: 题集有误：" + "；".join(errors[:MAX_LINE_ERRORS]) + more)
     if not items:
-        raise InputError(f"{path}: 题集为空")
+        raise InputError(f"{source}: 题集为空")
     return items
+
+
+def load_set(path: Path) -> list[Item]:
+    """Read a question set file; a bad line names its number."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: 无法读取题集（{exc}）") from exc
+    return parse_set(text, str(path))
 
 
 def _matches(gold: Gold, doc_id: str, text: str) -> bool:
@@ -75,6 +112,8 @@ def _hit_text(hit: Hit) -> str:
 
 def first_relevant(item: Item, hits: Sequence[Hit]) -> int | None:
     """1-based rank at which the gold is retrieved (for `all`, when the last span is covered)."""
+    if not item.gold:
+        return None
     pending = set(item.gold)
     for rank, hit in enumerate(hits, start=1):
         found = {g for g in pending if _matches(g, hit.chunk.doc_id, _hit_text(hit))}
@@ -128,6 +167,7 @@ class Row:
     facts_ok: bool | None = None
     facts_first: bool | None = None
     chars: int = 0
+    graded: bool = True  # it names the clauses that should be found (its gold)
 
 
 @dataclass
@@ -145,7 +185,8 @@ def metrics_of(rows: Sequence[Row]) -> dict[str, float]:
     """The metrics of eval/README.md, plus false refusals, facts stated first and answer length."""
     answerable = [r for r in rows if r.answerable]
     unanswerable = [r for r in rows if not r.answerable]
-    ranks = [r.rank for r in answerable]
+    graded = [r for r in answerable if r.graded]  # a question with no expected clause has no rank
+    ranks = [r.rank for r in graded]
     with_facts = [r for r in answerable if r.facts_ok is not None]
     lengths = sorted(r.chars for r in answerable if not r.refused)
     return {
@@ -153,7 +194,7 @@ def metrics_of(rows: Sequence[Row]) -> dict[str, float]:
         "hit@3": _share([r is not None and r <= 3 for r in ranks]),
         "hit@5": _share([r is not None and r <= 5 for r in ranks]),
         "mrr": round(sum(1 / r for r in ranks if r) / len(ranks), 4) if ranks else 0.0,
-        "citation_hit": _share([r.cited for r in answerable]),
+        "citation_hit": _share([r.cited for r in graded]),
         "fact_recall": _share([bool(r.facts_ok) for r in with_facts]),
         "facts_first_80": _share([bool(r.facts_first) for r in with_facts]),
         "false_refusal_rate": _share([r.refused for r in answerable]),
@@ -191,6 +232,7 @@ def evaluate(
             row = replace(
                 row,
                 rank=first_relevant(item, search(item.question)),
+                graded=bool(item.gold),
                 cited=not result.refused and citation_hit(item, result.citations),
                 facts_ok=not result.refused and all(f in text for f in stated) if item.facts else None,
                 facts_first=not result.refused and all(f in first for f in stated) if item.facts else None,

@@ -17,8 +17,9 @@ from fastapi.staticfiles import StaticFiles
 
 import console as console_files
 from app.wiring import build_assistant, open_index
+from bot.assistant import Assistant
 from bot.sessions import DAY_S, SessionStore
-from core.records import Chunk, DocumentMeta
+from core.records import Answer, Chunk, DocumentMeta, Hit
 from vectorstore.guard import StoreState
 from vectorstore.index import Index
 
@@ -27,6 +28,9 @@ from .degrade import DegradationAware
 from .deps import Services
 from .documents import Library
 from .errors import install_error_handlers
+from .evaluation.records import Evaluator
+from .evaluation.runner import Evaluations
+from .evaluation.store import EvalStore
 from .gate import IndexGate
 from .jobs import Job, Jobs
 from .limits import BodyLimitMiddleware
@@ -36,12 +40,26 @@ from .logbook.sqlite import SqliteLogbook
 from .metrics import Metrics, MetricsMiddleware
 from .ratelimit import RateLimiter
 from .readiness import readiness, watch_store
-from .routes import admin, admin_log, apidocs, chat, curated, documents, feedback, health, volunteer, wechat
+from .routes import (
+    admin,
+    admin_log,
+    apidocs,
+    chat,
+    curated,
+    documents,
+    feedback,
+    health,
+    staff_routes,
+    volunteer,
+    wechat,
+)
 from .routes import console as console_pages
 from .schemas import document_limits
 from .settings import MIN_ADMIN_TOKEN_CHARS, ServiceSettings, WeChatAccount
+from .staff.audit import Audit
 from .staff.users import UserStore
 from .staff.web import Console, build_console, install_login_redirect
+from .switches import Switchboard
 from .volunteer.desk import Desk
 from .volunteer.events import EventStore
 from .wechat.api import WeChatApi
@@ -114,6 +132,38 @@ def _document_lookup(index: Index, gate: IndexGate) -> Callable[[str], DocumentM
             return index.catalog.document(doc_id)
 
     return lookup
+
+
+def _evaluations(
+    settings: ServiceSettings,
+    *,
+    source: AnswerSource,
+    searcher: Assistant,
+    jobs: Jobs,
+    gate: IndexGate,
+    evaluator: Evaluator | None,
+    lookup: Callable[[str], Chunk | None],
+    clock: Callable[[], float],
+) -> Evaluations:
+    """The 评测 page's runs: the users' answers and the assistant's ranking, outside the conversation log."""
+
+    def answer(question: str) -> Answer:
+        return source.answer(question)
+
+    def search(question: str) -> list[Hit]:
+        return searcher.search(question, 10)
+
+    return Evaluations(
+        store=EvalStore(settings.bot.data_dir / STATE_FILE, clock=clock),
+        jobs=jobs,
+        gate=gate,
+        evaluator=evaluator,
+        search=search,
+        answer=answer,
+        lookup=lookup,
+        folder=settings.eval_dir,
+        clock=clock,
+    )
 
 
 def _webhooks(
@@ -196,16 +246,19 @@ def create_app(
     assistant: AnswerSource | None = None,
     index: Index | None = None,
     logbook: Logbook | None = None,
+    evaluator: Evaluator | None = None,
     clock: Callable[[], float] = time.time,
 ) -> FastAPI:
     """The app over `settings`; tests may inject a ready `index` or `assistant` (the caller then owns it).
 
-    The conversation log is kept in the state store unless another `logbook` is given."""
+    The conversation log is kept in the state store unless another `logbook` is given; `evaluator`
+    runs the 评测 page (`ipbot serve` passes `ipbot eval`'s; without one the page says so)."""
     for noisy in ("httpx", "httpcore"):  # their request logs carry the access_token in URLs
         logging.getLogger(noisy).setLevel(logging.WARNING)
     owns_index = index is None
     index = index if index is not None else open_index(settings.bot)
-    source = DegradationAware(assistant if assistant is not None else build_assistant(settings.bot, index))
+    bot = assistant if assistant is not None else build_assistant(settings.bot, index)
+    source = DegradationAware(bot)
     metrics = Metrics()
     gate = IndexGate()
     logbook = logbook if logbook is not None else SqliteLogbook(settings.bot.data_dir / STATE_FILE)
@@ -288,10 +341,22 @@ def create_app(
         logbook=logbook,
         console=_console(settings),
         curated=curated_store,
+        switches=Switchboard(index=index, gate=gate, clock=clock),
+        audit=Audit(settings.bot.data_dir / STATE_FILE, clock=clock),
+        evaluations=_evaluations(
+            settings,
+            source=bot,
+            searcher=bot if isinstance(bot, Assistant) else build_assistant(settings.bot, index),
+            jobs=jobs,
+            gate=gate,
+            evaluator=evaluator,
+            lookup=_clause_lookup(index, gate),
+            clock=clock,
+        ),
     )
     install_error_handlers(app)
     install_login_redirect(app)
-    uploads = {"/admin/documents": settings.max_upload_bytes} if settings.admin_enabled else {}
+    uploads = staff_routes.upload_limits(settings.max_upload_bytes) if settings.admin_enabled else {}
     app.add_middleware(BodyLimitMiddleware, default=BODY_BYTES, prefixes=uploads)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     public = (
@@ -313,5 +378,7 @@ def create_app(
         app.include_router(curated.admin_router)
         app.include_router(console_pages.router)
         app.include_router(volunteer.admin_router)
+        for router in staff_routes.ROUTERS:
+            app.include_router(router)
     document_limits(app, max_question_chars=settings.max_question_chars)
     return app

@@ -13,6 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from .answers import Answerer
 from .documents import Library
 from .errors import RateLimitedError
+from .evaluation.runner import Evaluations
 from .jobs import Jobs
 from .logbook.curated import CuratedStore
 from .logbook.records import Logbook
@@ -20,6 +21,8 @@ from .metrics import Metrics
 from .ratelimit import RateLimiter
 from .schemas import ChatRequest, Readiness
 from .settings import ServiceSettings
+from .staff.audit import Audit
+from .switches import Switchboard
 from .wechat.webhook import Webhook
 
 if TYPE_CHECKING:
@@ -41,6 +44,9 @@ class Services:
     webhooks: dict[str, Webhook]
     logbook: Logbook
     curated: CuratedStore
+    switches: Switchboard
+    audit: Audit
+    evaluations: Evaluations
     console: Console | None = None  # the staff console (only with ADMIN_TOKEN)
 
 
@@ -72,6 +78,21 @@ def get_jobs(services: ServicesDep) -> Jobs:
     return services.jobs
 
 
+def get_switches(services: ServicesDep) -> Switchboard:
+    return services.switches
+
+
+def get_audit(services: ServicesDep) -> Audit:
+    return services.audit
+
+
+def get_evaluations(services: ServicesDep) -> Evaluations:
+    return services.evaluations
+
+
+SwitchesDep = Annotated[Switchboard, Depends(get_switches)]
+AuditDep = Annotated[Audit, Depends(get_audit)]
+EvaluationsDep = Annotated[Evaluations, Depends(get_evaluations)]
 AnswererDep = Annotated[Answerer, Depends(get_answerer)]
 LogbookDep = Annotated[Logbook, Depends(get_logbook)]
 LibraryDep = Annotated[Library, Depends(get_library)]

@@ -70,15 +70,24 @@ class Jobs:
 
     def start(self, kind: str, work: Work) -> Job:
         """The running or queued job of this kind, else a new one running `work` in a thread."""
+        job, _ = self._start(kind, work)
+        return job
+
+    def start_new(self, kind: str, work: Work) -> Job | None:
+        """A new job running `work`, or None (and `work` never runs) while one of this kind is active."""
+        job, new = self._start(kind, work)
+        return job if new else None
+
+    def _start(self, kind: str, work: Work) -> tuple[Job, bool]:
         with self._lock:
             current = next((j for j in self._jobs.values() if j.kind == kind and j.active), None)
             if current is not None:
-                return current
+                return current, False
             job = Job(id=uuid.uuid4().hex[:16], kind=kind, state=JobState.QUEUED, created=self._clock())
             self._jobs[job.id] = job
             self._forget_old()
         threading.Thread(target=self._run, args=(job.id, work), name=f"job-{kind}", daemon=True).start()
-        return job
+        return job, True
 
     def _update(self, job_id: str, **changes: Any) -> Job:
         with self._lock:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from app.settings import Settings, env_int, env_seconds
 from core.errors import ConfigError
@@ -48,6 +49,7 @@ class ServiceSettings:
     wechat_lease_s: float = DEFAULT_WECHAT_LEASE_S
     log_retention_days: int = DEFAULT_RETENTION_DAYS
     console_secure_cookie: bool = True  # the console's session cookie is sent over HTTPS only
+    eval_dir: Path | None = None  # question sets (*.jsonl) the 评测 page offers, besides stored ones
 
     def __post_init__(self) -> None:
         if self.admin_token and len(self.admin_token) < MIN_ADMIN_TOKEN_CHARS:
@@ -93,6 +95,7 @@ class ServiceSettings:
             wechat_lease_s=env_seconds(env, "IPBOT_WECHAT_LEASE_S", DEFAULT_WECHAT_LEASE_S),
             log_retention_days=env_int(env, "IPBOT_LOG_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, low=1),
             console_secure_cookie=_flag(env, "IPBOT_CONSOLE_SECURE_COOKIE", default=True),
+            eval_dir=Path(env["IPBOT_EVAL_DIR"].strip()) if env.get("IPBOT_EVAL_DIR", "").strip() else None,
         )
 
 

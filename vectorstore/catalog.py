@@ -24,7 +24,10 @@ CREATE TABLE IF NOT EXISTS chunks (chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NU
     ordinal INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_by_doc ON chunks (doc_id, ordinal);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS disabled (doc_id TEXT NOT NULL, chunk_id TEXT NOT NULL,
+    PRIMARY KEY (doc_id, chunk_id));
 """
+WHOLE = ""  # the chunk_id of a row in `disabled` that switches off the whole document
 
 
 class Catalog:
@@ -91,12 +94,36 @@ class Catalog:
     def chunk_ids(self) -> set[str]:
         return {row[0] for row in self._db.execute("SELECT chunk_id FROM chunks")}
 
+    def switches(self) -> int:
+        """How many times a document or clause was switched on or off (keys the retrieval filter)."""
+        return int(self.meta("switches") or 0)
+
+    def disabled(self) -> list[tuple[str, str]]:
+        """(doc_id, chunk_id) switched off; chunk_id is WHOLE for a whole document."""
+        rows = self._db.execute("SELECT doc_id, chunk_id FROM disabled ORDER BY doc_id, chunk_id")
+        return [(str(d), str(c)) for d, c in rows]
+
+    def set_disabled(self, doc_id: str, chunk_id: str, disabled: bool) -> None:
+        """Switch a document (chunk_id WHOLE) or one chunk off or on; kept across re-ingests."""
+        with self._db:
+            if disabled:
+                self._db.execute("INSERT OR IGNORE INTO disabled VALUES (?, ?)", (doc_id, chunk_id))
+            else:
+                self._db.execute("DELETE FROM disabled WHERE doc_id = ? AND chunk_id = ?", (doc_id, chunk_id))
+            self._bump_switches()
+
+    def _bump_switches(self) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('switches', ?)", (str(self.switches() + 1),)
+        )
+
     def apply(self, upserts: Sequence[tuple[DocumentMeta, Sequence[Chunk]]], removals: Iterable[str]) -> int:
         """Replace the given documents' chunks and drop removed documents, atomically."""
         with self._db:
             for doc_id in removals:
                 self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (doc_id,))
                 self._db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+                self._db.execute("DELETE FROM disabled WHERE doc_id = ?", (doc_id,))
             for meta, chunks in upserts:
                 self._db.execute("DELETE FROM chunks WHERE doc_id = ?", (meta.doc_id,))
                 marks = ", ".join("?" * len(_DOC_FIELDS))

@@ -8,7 +8,7 @@ from pathlib import Path
 from core.records import Chunk
 from core.text import normalize
 
-from .catalog import Catalog
+from .catalog import WHOLE, Catalog
 from .chroma_store import VectorStore
 from .embed import Embedder, EmbeddingCache
 from .keyword import KeywordIndex
@@ -29,6 +29,7 @@ class Index:
     _chunks: dict[str, Chunk] | None = None
     _generation: int = -1
     _normalized: dict[Chunk, str] = field(default_factory=dict)
+    _off: tuple[tuple[int, int], frozenset[str]] = ((-1, -1), frozenset())
 
     def _fresh(self) -> None:
         generation = self.catalog.generation()
@@ -54,6 +55,17 @@ class Index:
         self._fresh()
         assert self._keyword is not None
         return self._keyword
+
+    def disabled(self) -> frozenset[str]:
+        """Ids of the chunks switched off, alone or with their whole document: retrieval drops them."""
+        key = (self.catalog.generation(), self.catalog.switches())
+        if key != self._off[0]:
+            rows = self.catalog.disabled()
+            docs = {d for d, c in rows if c == WHOLE}
+            chunks = {c for _, c in rows if c != WHOLE}
+            off = {cid for cid, c in self.chunks().items() if c.doc_id in docs or cid in chunks}
+            self._off = (key, frozenset(off))
+        return self._off[1]
 
     def normalized(self, chunk: Chunk) -> str:
         """normalize(chunk.search_text()), worked out once per chunk and catalog generation."""

@@ -8,11 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from ..deps import JobsDep, LibraryDep, require_admin
+from ..deps import AuditDep, JobsDep, LibraryDep, require_admin
 from ..documents import FILENAME_PATTERN, MAX_FILENAME_CHARS
 from ..errors import NotFoundError
 from ..jobs import Job
 from ..schemas import ErrorOut, JobOut, JobProgress, RemovedOut, UploadOut
+from ..staff.audit import API_ACTOR
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -36,6 +37,7 @@ _RAW_BODY = {
 async def upload_document(
     request: Request,
     library: LibraryDep,
+    audit: AuditDep,
     filename: Annotated[
         str,
         # The pattern is documented, and checked by the library so the 400 says what is wrong.
@@ -44,12 +46,16 @@ async def upload_document(
 ) -> UploadOut:
     """`?filename=方案.pdf`; a file that cannot be read is refused and the index stays as it was."""
     data = await request.body()
-    return await run_in_threadpool(library.add, filename, data)
+    added = await run_in_threadpool(library.add, filename, data)
+    audit.record(API_ACTOR, "document.upload", added.doc_id, filename)
+    return added
 
 
 @router.delete("/documents/{doc_id}", responses=_ERRORS, summary="删除一个文件")
-def delete_document(doc_id: str, library: LibraryDep) -> RemovedOut:
-    return library.remove(doc_id)
+def delete_document(doc_id: str, library: LibraryDep, audit: AuditDep) -> RemovedOut:
+    removed = library.remove(doc_id)
+    audit.record(API_ACTOR, "document.delete", doc_id)
+    return removed
 
 
 def job_out(job: Job) -> JobOut:
@@ -69,8 +75,9 @@ def job_out(job: Job) -> JobOut:
     responses=_ERRORS,
     summary="后台重新导入自带政策文件和上传的文件（返回任务，GET /admin/jobs/{job_id} 查看进度）",
 )
-def reingest(library: LibraryDep, jobs: JobsDep) -> JobOut:
+def reingest(library: LibraryDep, jobs: JobsDep, audit: AuditDep) -> JobOut:
     """Answers keep coming from the previous index until the new one is swapped in (milliseconds)."""
+    audit.record(API_ACTOR, "document.reingest", "全部文件")
     return job_out(jobs.start("reingest", lambda report: asdict(library.reingest(report))))
 
 

@@ -46,8 +46,15 @@ def _operations(live):
 def _fuzz(operation, mode):
     """Up to a few generated requests of one mode against one operation, every default check applied."""
     # Bodies checked against stored data, which no schema can state: an upload's document (readable, 201, or
-    # garbage, 422) and a curated answer's quotes (in their clause, 201, or not, 422).
-    semantic = {"POST /admin/documents", "POST /admin/curated"}
+    # garbage, 422), a curated answer's quotes (in their clause, 201, or not, 422), a question set's lines,
+    # an evaluation question's clause and a run's set (known, or 400/404; this app has no evaluator: 400).
+    semantic = {
+        "POST /admin/documents",
+        "POST /admin/curated",
+        "PUT /admin/eval/sets/{name}",
+        "POST /admin/eval/sets/{name}/questions",
+        "POST /admin/eval/runs",
+    }
     excluded = [positive_data_acceptance] if operation.label in semantic else []
     # Admin routes get the bearer token from this test, so a "negative" case that only drops the
     # Authorization header (and adds unknown query names, which FastAPI ignores) is sent authorised.
