@@ -18,11 +18,11 @@ from fastapi.staticfiles import StaticFiles
 import console as console_files
 from app.wiring import build_assistant, open_index
 from bot.sessions import DAY_S, SessionStore
-from core.records import Chunk
 from vectorstore.guard import StoreState
 from vectorstore.index import Index
 
 from .answers import Answerer, AnswerSource
+from .curated_first import CuratedFirst, curated_answers
 from .degrade import DegradationAware
 from .deps import Services
 from .documents import Library
@@ -30,7 +30,6 @@ from .errors import install_error_handlers
 from .gate import IndexGate
 from .jobs import Job, Jobs
 from .limits import BodyLimitMiddleware
-from .logbook.curated import CuratedStore
 from .logbook.records import Logbook
 from .logbook.sqlite import SqliteLogbook
 from .metrics import Metrics, MetricsMiddleware
@@ -92,16 +91,6 @@ def _console(settings: ServiceSettings) -> Console | None:
     return build_console(
         users, admin_token=settings.admin_token, secure_cookie=settings.console_secure_cookie
     )
-
-
-def _clause_lookup(index: Index, gate: IndexGate) -> Callable[[str], Chunk | None]:
-    """Find an indexed clause by chunk id (curated answers check their quotes against it)."""
-
-    def lookup(chunk_id: str) -> Chunk | None:
-        with gate.reading():
-            return index.chunks().get(chunk_id)
-
-    return lookup
 
 
 def _webhooks(
@@ -202,6 +191,7 @@ def create_app(
     )
     jobs = Jobs(on_finish=lambda job: _count_job(job, metrics))
     check_vectors = _vector_upkeep(index, library, jobs, metrics)
+    curated_store = curated_answers(settings.bot.data_dir / STATE_FILE, index, gate=gate, clock=clock)
     answerer = Answerer(
         source=source,
         gate=gate,
@@ -209,6 +199,7 @@ def create_app(
         max_question_chars=settings.max_question_chars,
         metrics=metrics,
         logbook=logbook,
+        curated=CuratedFirst(store=curated_store),
         clock=clock,
     )
     http = httpx.AsyncClient(timeout=httpx.Timeout(WECHAT_HTTP_TIMEOUT_S))
@@ -263,9 +254,7 @@ def create_app(
         webhooks=webhooks,
         logbook=logbook,
         console=_console(settings),
-        curated=CuratedStore(
-            settings.bot.data_dir / STATE_FILE, lookup=_clause_lookup(index, gate), clock=clock
-        ),
+        curated=curated_store,
     )
     install_error_handlers(app)
     install_login_redirect(app)

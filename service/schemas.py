@@ -56,6 +56,8 @@ class ChatResponse(BaseModel):
     citations: list[Citation]
     mode: str
     latency_ms: int
+    answer_id: str | None = Field(default=None, description="对话日志编号（反馈时引用）")
+    curated_id: int | None = Field(default=None, description="命中的已发布精选答案编号（仅速答）")
 
 
 class ErrorOut(BaseModel):
