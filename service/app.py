@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 import console as console_files
 from app.wiring import build_assistant, open_index
+from bot.refusal import load_thresholds
 from bot.sessions import DAY_S, SessionStore
 from vectorstore.guard import StoreState
 from vectorstore.index import Index
@@ -35,7 +36,18 @@ from .logbook.sqlite import SqliteLogbook
 from .metrics import Metrics, MetricsMiddleware
 from .ratelimit import RateLimiter
 from .readiness import readiness, watch_store
-from .routes import admin, admin_log, apidocs, chat, curated, documents, feedback, health, wechat
+from .routes import (
+    admin,
+    admin_log,
+    apidocs,
+    chat,
+    console_curated,
+    curated,
+    documents,
+    feedback,
+    health,
+    wechat,
+)
 from .routes import console as console_pages
 from .schemas import document_limits
 from .settings import MIN_ADMIN_TOKEN_CHARS, ServiceSettings, WeChatAccount
@@ -89,7 +101,10 @@ def _console(settings: ServiceSettings) -> Console | None:
         return None
     users = UserStore(settings.bot.data_dir / STATE_FILE)
     return build_console(
-        users, admin_token=settings.admin_token, secure_cookie=settings.console_secure_cookie
+        users,
+        admin_token=settings.admin_token,
+        secure_cookie=settings.console_secure_cookie,
+        threshold=load_thresholds(settings.bot.calibration_path).evidence,
     )
 
 
@@ -278,5 +293,6 @@ def create_app(
         app.include_router(admin_log.router)
         app.include_router(curated.admin_router)
         app.include_router(console_pages.router)
+        app.include_router(console_curated.router)
     document_limits(app, max_question_chars=settings.max_question_chars)
     return app
