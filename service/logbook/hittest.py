@@ -50,6 +50,10 @@ def _ranks(values: list[float]) -> list[int]:
     return ranks
 
 
+def _field(meta: DocumentMeta | None, name: str) -> str:
+    return str(getattr(meta, name)) if meta is not None else ""
+
+
 def ranked_candidates(
     answer: Answer,
     document: Callable[[str], DocumentMeta | None] = lambda _: None,
@@ -79,10 +83,10 @@ def ranked_candidates(
             cited=(h.chunk.doc_id, h.chunk.clause) in cited,
             support=verdicts[i].support if i < len(verdicts) else 0.0,
             verdict=VERDICTS[verdicts[i].verdict] if i < len(verdicts) else "",
-            doc_number=h.chunk.doc_number or (m.doc_number if (m := metas[h.chunk.doc_id]) else ""),
-            effective=m.effective if m else "",
-            valid_until=m.valid_until if m else "",
-            expired=bool(m and today and m.valid_until and m.valid_until < today.isoformat()),
+            doc_number=h.chunk.doc_number or _field(metas[h.chunk.doc_id], "doc_number"),
+            effective=_field(metas[h.chunk.doc_id], "effective"),
+            valid_until=(until := _field(metas[h.chunk.doc_id], "valid_until")),
+            expired=bool(today and until and until < today.isoformat()),
         )
         for i, h in enumerate(hits)
     ]
