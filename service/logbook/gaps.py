@@ -6,8 +6,10 @@ embedding puts close together (they share a topic but need different answers).""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+
+from bot.query import analyse
 
 from .matching import similarity
 from .records import LoggedAnswer
@@ -20,6 +22,7 @@ class Gap:
     """Similar questions (the first one asked most recently names the group)."""
 
     question: str
+    districts: frozenset[str] = frozenset()
     items: list[LoggedAnswer] = field(default_factory=list)
 
     @property
@@ -35,8 +38,18 @@ class Gap:
         return sum(1 for i in self.items if i.feedback is not None and i.feedback.rating.value == "down")
 
 
-def gap_list(items: Iterable[LoggedAnswer], *, threshold: float = GROUP_THRESHOLD) -> list[Gap]:
-    """Each answer joins the first group whose lead question is similar enough; most frequent first."""
+def _districts(question: str) -> frozenset[str]:
+    return frozenset(analyse(question).districts)
+
+
+def gap_list(
+    items: Iterable[LoggedAnswer],
+    *,
+    threshold: float = GROUP_THRESHOLD,
+    districts: Callable[[str], frozenset[str]] = _districts,
+) -> list[Gap]:
+    """Each answer joins the first group of the same districts whose lead question is similar enough (a
+    宝山区 gap is not a 杨浦区 one); most frequent first."""
     groups: list[Gap] = []
     seen: set[str] = set()
     for item in items:
@@ -44,9 +57,13 @@ def gap_list(items: Iterable[LoggedAnswer], *, threshold: float = GROUP_THRESHOL
             continue
         seen.add(item.entry.answer_id)
         question = item.entry.question
-        home = next((g for g in groups if similarity(g.question, question) >= threshold), None)
+        named = districts(question)
+        home = next(
+            (g for g in groups if g.districts == named and similarity(g.question, question) >= threshold),
+            None,
+        )
         if home is None:
-            home = Gap(question)
+            home = Gap(question, named)
             groups.append(home)
         home.items.append(item)
     return sorted(groups, key=lambda g: -g.count)

@@ -16,9 +16,13 @@ from service.staff.throttle import LoginThrottle
 
 T0 = 1_780_000_000.0  # 2026-05-29 China Standard Time
 XUHUI = Chunk("c1", "d1", "徐汇区知识产权工作要点", "二、（三）", "全区PCT专利申请量297件。", "徐汇区")
-LAW = Chunk("c2", "d2", "专利法", "第四十二条", "发明专利权的期限为二十年，实用新型专利权的期限为十年。", "全国")
+LAW = Chunk(
+    "c2", "d2", "专利法", "第四十二条", "发明专利权的期限为二十年，实用新型专利权的期限为十年。", "全国"
+)
 DOCS = {
-    "d1": DocumentMeta("d1", "徐汇区知识产权工作要点", "a.docx", "h1", region="徐汇区", valid_until="2027-12-31"),
+    "d1": DocumentMeta(
+        "d1", "徐汇区知识产权工作要点", "a.docx", "h1", region="徐汇区", valid_until="2027-12-31"
+    ),
     "d2": DocumentMeta("d2", "专利法", "b.docx", "h2", region="全国"),
 }
 
@@ -84,7 +88,10 @@ def test_drafts_and_stale_answers_are_never_served(store):
     [
         (lambda s: s.docs.update(d1=replace(DOCS["d1"], content_hash="h9")), "已更新"),
         (lambda s: s.docs.pop("d1"), "已删除"),
-        (lambda s: s.docs.update(d1=replace(DOCS["d1"], valid_until="2026-05-28")), "已过有效期（2026-05-28）"),
+        (
+            lambda s: s.docs.update(d1=replace(DOCS["d1"], valid_until="2026-05-28")),
+            "已过有效期（2026-05-28）",
+        ),
         (lambda s: s.clauses.pop("c1"), "不存在"),
     ],
 )
@@ -123,7 +130,10 @@ def test_the_gap_list_groups_similar_wording_most_frequent_first():
         logged("a", "杨浦区专利资助标准是多少？", refused=True),  # the same answer, listed twice
     ]
     gaps = gap_list(items)
-    assert [(g.question, g.count) for g in gaps] == [("杨浦区专利资助标准是多少？", 3), ("劳动合同怎么签？", 1)]
+    assert [(g.question, g.count) for g in gaps] == [
+        ("杨浦区专利资助标准是多少？", 3),
+        ("劳动合同怎么签？", 1),
+    ]
     assert (gaps[0].refused, gaps[0].rated_down) == (2, 1)
 
 
