@@ -233,7 +233,12 @@ def test_a_down_vote_worked_into_a_published_curated_answer_is_served_by_ipbot_a
 ) -> None:
     answer = httpx.post(f"{server}/api/chat", json={"question": QUESTION}, timeout=60).json()
     quote = answer["citations"][0]["quote"]
-    given = {"answer_id": answer["answer_id"], "rating": "down", "reason": "太长", "comment": "要一句话的答案"}
+    given = {
+        "answer_id": answer["answer_id"],
+        "rating": "down",
+        "reason": "太长",
+        "comment": "要一句话的答案",
+    }
     assert httpx.post(f"{server}/api/feedback", json=given, timeout=10).status_code == 200
     httpx.post(f"{server}/api/chat", json={"question": "劳动合同到期不续签有没有经济补偿？"}, timeout=60)
     httpx.post(f"{server}/api/chat", json={"question": "请问劳动合同到期不续签有经济补偿吗"}, timeout=60)
@@ -273,7 +278,9 @@ def test_a_down_vote_worked_into_a_published_curated_answer_is_served_by_ipbot_a
     )
     assert asked.returncode == 0, asked.stderr
     served = json.loads(asked.stdout)
-    assert served["curated_id"] == curated_id and served["answer"].startswith("杨浦区对知识产权质押融资给予贴息")
+    assert served["curated_id"] == curated_id and served["answer"].startswith(
+        "杨浦区对知识产权质押融资给予贴息"
+    )
     assert served["citations"][0]["quote"] == quote and served["citations"][0]["region"] == "杨浦区"
     page.reload()
     assert page.locator(f"#c{curated_id} .hits").inner_text() == "1"
