@@ -47,7 +47,8 @@ class ChatRequest(BaseModel):
 
 
 class ChatResponse(BaseModel):
-    """The same object as `ipbot ask --json` (LLM mode adds fields, kept as they are)."""
+    """The same object as `ipbot ask --json` (LLM mode adds fields, kept as they are); `answer_id` (the
+    conversation-log entry) and, when a published 精选答案 was served, `curated_id` come with it."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -56,8 +57,6 @@ class ChatResponse(BaseModel):
     citations: list[Citation]
     mode: str
     latency_ms: int
-    answer_id: str | None = Field(default=None, description="对话日志编号（反馈时引用）")
-    curated_id: int | None = Field(default=None, description="命中的已发布精选答案编号（仅速答）")
 
 
 class ErrorOut(BaseModel):
