@@ -29,7 +29,7 @@ def search_json(query: str, hits: list[Hit]) -> dict[str, Any]:
 def answer_json(answer: Answer) -> dict[str, Any]:
     """`ipbot ask --json` and `/api/chat`: answer, refused, citations, mode, latency_ms, and when they apply
     the refusal `reason`, the conversation's `rewritten_question`, LLM mode's check and `fallback_reason`, and
-    the service's `answer_id` (its conversation-log entry)."""
+    the service's `answer_id` (its conversation-log entry) and the `curated_id` of a 精选答案 served."""
     out: dict[str, Any] = {
         "answer": answer.answer,
         "refused": answer.refused,
@@ -51,6 +51,8 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         out["answer_id"] = answer.answer_id
     if answer.degraded:
         out["degraded"] = list(answer.degraded)
+    if answer.curated_id is not None:
+        out["curated_id"] = answer.curated_id
     return out
 
 

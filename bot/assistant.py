@@ -24,6 +24,7 @@ from vectorstore.index import Index
 
 from .compose import Composition, choose, citations_and_text, place_note
 from .evidence import Term, candidates
+from .explain import considered
 from .followup import Rewrite, Turn, standalone
 from .prompts import Prompts
 from .query import QueryInfo, analyse, with_region
@@ -304,7 +305,17 @@ class Assistant:
                 turn = Turn(asked.text, asked.rewrite.question, result.answer, result.refused, reason)
                 self._sessions.append(asked.session_id, turn)
         latency = int((time.monotonic() - asked.started) * 1000)
-        return replace(result, question=asked.text, latency_ms=latency, rewritten_question=rewritten)
+        verdicts = considered(
+            asked.info,
+            result.hits,
+            asked.terms,
+            result.citations,
+            self._options.thresholds,
+            refused=result.refused,
+        )
+        return replace(
+            result, question=asked.text, latency_ms=latency, rewritten_question=rewritten, considered=verdicts
+        )
 
 
 def _pieces(result: Answer) -> Iterator[StreamEvent]:

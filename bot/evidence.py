@@ -21,6 +21,9 @@ _ANY_NUMBER = re.compile(r"\d")
 _COUNT_WORDS = "个|件|家|项|所|名|人|条|种|类|批|座|起|次"
 
 
+EVIDENCE_DEPTH = 3  # the evidence strength and the quotes come from this many best hits
+
+
 def idf(df: int, n: int) -> float:
     """BM25's idf, ln((N − df + 0.5)/(df + 0.5) + 1); an unseen term weighs the most."""
     return math.log((n - df + 0.5) / (df + 0.5) + 1.0)
@@ -49,7 +52,7 @@ def coverage_normalized(terms: Sequence[Term], norm: str) -> float:
     return sum(w for t, w in terms if t in norm) / total
 
 
-def strength(terms: Sequence[Term], hits: Sequence[Hit], depth: int = 3) -> float:
+def strength(terms: Sequence[Term], hits: Sequence[Hit], depth: int = EVIDENCE_DEPTH) -> float:
     """Evidence strength: the best coverage by one sentence (with its clause path) of the top hits."""
     return max(
         (coverage(terms, f"{h.chunk.clause}\n{s}") for h in hits[:depth] for s in sentences(h.chunk.text)),
@@ -139,7 +142,9 @@ def _sentence_score(terms: Sequence[Term], sentence: str, hit: Hit, info: QueryI
     return score + coverage(terms, sentence) + wording(info, sentence)
 
 
-def candidates(info: QueryInfo, hits: Sequence[Hit], terms: Sequence[Term], depth: int = 3) -> list[Quote]:
+def candidates(
+    info: QueryInfo, hits: Sequence[Hit], terms: Sequence[Term], depth: int = EVIDENCE_DEPTH
+) -> list[Quote]:
     """Every sentence of the top hits, best answer first."""
     top = (hits[0].scores.fused if hits else 0.0) or 1.0
     found = [

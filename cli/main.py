@@ -18,6 +18,8 @@ from core.errors import IndexMissingError, IngestError, InputError, IpbotError
 
 if TYPE_CHECKING:
     from bot.assistant import Assistant
+    from core.records import Answer
+    from vectorstore.index import Index
 
 
 def _print_json(obj: Any) -> None:
@@ -121,13 +123,28 @@ def _each(args: argparse.Namespace, run: Callable[[str], tuple[dict[str, Any], s
     return 2 if failed else 0
 
 
-def _assistant(settings: Settings) -> Assistant:
-    from app.wiring import build_assistant, open_index
+def _index(settings: Settings) -> Index:
+    from app.wiring import open_index
 
     index = open_index(settings)
     if index.is_empty():
         raise IndexMissingError("索引为空：请先运行 ipbot ingest（默认导入自带的政策文件）")
-    return build_assistant(settings, index)
+    return index
+
+
+def _assistant(settings: Settings, index: Index | None = None) -> Assistant:
+    from app.wiring import build_assistant
+
+    return build_assistant(settings, index if index is not None else _index(settings))
+
+
+def _curated_first(settings: Settings, index: Index) -> Callable[[str], Answer | None]:
+    """The published 精选答案 of the data directory's state store, served first to quick questions."""
+    from app.wiring import STATE_FILE
+    from service.curated_first import CuratedFirst, curated_answers
+
+    store = curated_answers(settings.data_dir / STATE_FILE, index)
+    return CuratedFirst(store=store).serve
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
@@ -156,13 +173,17 @@ def _understood(obj: dict[str, Any], question: str) -> str:
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from app.serialize import answer_json
+    from bot.assistant import check_question
     from bot.sessions import check_session_id
 
     session = None if args.session is None else check_session_id(args.session)
-    assistant = _assistant(settings)
+    index = _index(settings)
+    assistant = _assistant(settings, index)
+    curated = _curated_first(settings, index) if args.quick else None
 
     def run(question: str) -> tuple[dict[str, Any], str]:
-        result = assistant.answer(question, quick=args.quick, session_id=session)
+        served = curated(check_question(question)) if curated else None
+        result = served or assistant.answer(question, quick=args.quick, session_id=session)
         obj = answer_json(result)
         return obj, _understood(obj, question) + result.answer
 

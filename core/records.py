@@ -118,6 +118,25 @@ class Citation:
     date: str = ""  # the document's issuing (or publication) date, when the answer relies on it
 
 
+class Verdict(StrEnum):
+    """What the answer made of one retrieved clause (the hit test shows it)."""
+
+    CITED = "cited"
+    OTHER_DISTRICT = "other_district"  # a district the question does not ask about
+    RANK_CUT = "rank_cut"  # past the few best hits the evidence and the quotes come from
+    BELOW_THRESHOLD = "below_threshold"  # its best sentence covers the question less than the threshold
+    NOT_NEEDED = "not_needed"  # good enough, but the answer quoted better clauses
+    REFUSED = "refused"  # the question was refused on another ground
+
+
+@dataclass(frozen=True)
+class Considered:
+    """One hit as the answer's decision saw it: its evidence support (0…1) and the verdict."""
+
+    support: float
+    verdict: Verdict
+
+
 @dataclass(frozen=True)
 class Dropped:
     """A sentence of a model-written answer left out, and why."""
@@ -147,6 +166,7 @@ class Answer:
     answer_id: str = ""  # the service's conversation-log id (empty outside the service)
     degraded: tuple[str, ...] = ()  # retrieval parts unavailable for this answer ("dense": keyword only)
     curated_id: int | None = None  # a published 精选答案 served for a quick question (None: composed)
+    considered: tuple[Considered, ...] = ()  # per hit, in the hits' order: why it was cited or left out
 
 
 class EventKind(StrEnum):

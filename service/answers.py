@@ -16,8 +16,9 @@ import anyio.to_thread
 
 from bot.assistant import check_question
 from core.errors import InputError
-from core.records import Answer, FinalEvent, StreamEvent
+from core.records import Answer, CitationsEvent, DeltaEvent, FinalEvent, StreamEvent
 
+from .curated_first import CuratedFirst
 from .gate import IndexGate
 from .logbook.records import Logbook, entry_of
 from .metrics import Metrics
@@ -52,6 +53,7 @@ class Answerer:
         max_question_chars: int,
         metrics: Metrics,
         logbook: Logbook | None = None,
+        curated: CuratedFirst | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._source = source
@@ -60,6 +62,7 @@ class Answerer:
         self._max_chars = max_question_chars
         self._metrics = metrics
         self._logbook = logbook
+        self._curated = curated
         self._clock = clock
 
     def check(self, question: str) -> str:
@@ -73,6 +76,14 @@ class Answerer:
         with self._gate.reading():
             return self._source.answer(question, quick=quick, region=region, session_id=session_id)
 
+    async def _curated_answer(self, question: str, region: str | None) -> Answer | None:
+        """A published curated answer for the question, if one matches (served first on quick paths)."""
+        if self._curated is None:
+            return None
+        # no gate here: the store's clause lookups take it themselves (the gate is not reentrant)
+        serve = partial(self._curated.serve, question, region=region)
+        return await anyio.to_thread.run_sync(serve, limiter=self._limiter)
+
     async def answer(
         self,
         question: str,
@@ -81,12 +92,18 @@ class Answerer:
         quick: bool = False,
         region: str | None = None,
         session_id: str | None = None,
+        curated_first: bool = False,
     ) -> Answer:
-        """Answer in a worker thread, count the outcome under `channel` and record it in the log."""
+        """Answer in a worker thread, count the outcome under `channel` and record it in the log.
+
+        Quick questions (and any with `curated_first`, as WeChat asks) get a matching published curated
+        answer when there is one."""
         text = self.check(question)
-        result = await anyio.to_thread.run_sync(
-            partial(self._answer_now, text, quick, region, session_id), limiter=self._limiter
-        )
+        served = await self._curated_answer(text, region) if quick or curated_first else None
+        if served is None:
+            compose = partial(self._answer_now, text, quick, region, session_id)
+            served = await anyio.to_thread.run_sync(compose, limiter=self._limiter)
+        result = served
         self._metrics.count_answer(channel, result)
         return await self._record(result, channel, region, session_id)
 
@@ -122,8 +139,17 @@ class Answerer:
         region: str | None = None,
         session_id: str | None = None,
     ) -> AsyncIterator[StreamEvent]:
-        """The assistant's events, each produced in a worker thread; the final one is counted and logged."""
+        """The assistant's events, each produced in a worker thread; the final one is counted and logged.
+
+        A quick question that a published curated answer matches gets that answer's events."""
         text = self.check(question)
+        served = await self._curated_answer(text, region) if quick else None
+        if served is not None:
+            self._metrics.count_answer(channel, served)
+            yield CitationsEvent(served.citations)
+            yield DeltaEvent(served.answer)
+            yield FinalEvent(await self._record(served, channel, region, session_id))
+            return
         events = self._source.stream(text, quick=quick, region=region, session_id=session_id)
         try:
             while True:

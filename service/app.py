@@ -18,12 +18,14 @@ from fastapi.staticfiles import StaticFiles
 import console as console_files
 from app.wiring import build_assistant, open_index
 from bot.assistant import Assistant
+from bot.refusal import load_thresholds
 from bot.sessions import DAY_S, SessionStore
 from core.records import Answer, Chunk, DocumentMeta, Hit
 from vectorstore.guard import StoreState
 from vectorstore.index import Index
 
 from .answers import Answerer, AnswerSource
+from .curated_first import CuratedFirst, curated_answers
 from .degrade import DegradationAware
 from .deps import Services
 from .documents import Library
@@ -34,7 +36,6 @@ from .evaluation.store import EvalStore
 from .gate import IndexGate
 from .jobs import Job, Jobs
 from .limits import BodyLimitMiddleware
-from .logbook.curated import CuratedStore
 from .logbook.records import Logbook
 from .logbook.sqlite import SqliteLogbook
 from .metrics import Metrics, MetricsMiddleware
@@ -45,6 +46,7 @@ from .routes import (
     admin_log,
     apidocs,
     chat,
+    console_curated,
     curated,
     documents,
     feedback,
@@ -110,7 +112,10 @@ def _console(settings: ServiceSettings) -> Console | None:
         return None
     users = UserStore(settings.bot.data_dir / STATE_FILE)
     return build_console(
-        users, admin_token=settings.admin_token, secure_cookie=settings.console_secure_cookie
+        users,
+        admin_token=settings.admin_token,
+        secure_cookie=settings.console_secure_cookie,
+        threshold=load_thresholds(settings.bot.calibration_path).evidence,
     )
 
 
@@ -267,6 +272,7 @@ def create_app(
     )
     jobs = Jobs(on_finish=lambda job: _count_job(job, metrics))
     check_vectors = _vector_upkeep(index, library, jobs, metrics)
+    curated_store = curated_answers(settings.bot.data_dir / STATE_FILE, index, gate=gate, clock=clock)
     answerer = Answerer(
         source=source,
         gate=gate,
@@ -274,6 +280,7 @@ def create_app(
         max_question_chars=settings.max_question_chars,
         metrics=metrics,
         logbook=logbook,
+        curated=CuratedFirst(store=curated_store),
         clock=clock,
     )
     http = httpx.AsyncClient(timeout=httpx.Timeout(WECHAT_HTTP_TIMEOUT_S))
@@ -310,9 +317,6 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,  # served by routes/apidocs.py from vendored files
         redoc_url=None,
-    )
-    curated_store = CuratedStore(
-        settings.bot.data_dir / STATE_FILE, lookup=_clause_lookup(index, gate), clock=clock
     )
     app.state.volunteer = Desk(
         events=EventStore(settings.bot.data_dir / STATE_FILE, clock=clock),
@@ -380,5 +384,6 @@ def create_app(
         app.include_router(volunteer.admin_router)
         for router in staff_routes.ROUTERS:
             app.include_router(router)
+        app.include_router(console_curated.router)
     document_limits(app, max_question_chars=settings.max_question_chars)
     return app

@@ -187,6 +187,18 @@ class Library:
         """(documents, chunks) as last committed; never waits for an index change."""
         return len(self._index.catalog.documents()), self._index.catalog.chunk_count()
 
+    def meta(self, doc_id: str) -> DocumentMeta | None:
+        """What ingest recorded about one document (None when it is not indexed)."""
+        with self._gate.reading():
+            return self._index.catalog.document(doc_id)
+
+    def chunk_quoting(self, doc_id: str, clause: str, quote: str) -> Chunk | None:
+        """The clause of a document whose text holds `quote` (a logged citation → its chunk_id)."""
+        with self._gate.reading():
+            chunks = self._index.catalog.chunks(doc_id)
+        squeezed = "".join(quote.split())
+        return next((c for c in chunks if c.clause == clause and squeezed in "".join(c.text.split())), None)
+
     def list(self) -> list[DocumentSummary]:
         with self._gate.reading():
             chunks = self._index.catalog.chunks()

@@ -47,7 +47,8 @@ class ChatRequest(BaseModel):
 
 
 class ChatResponse(BaseModel):
-    """The same object as `ipbot ask --json` (LLM mode adds fields, kept as they are)."""
+    """The same object as `ipbot ask --json` (LLM mode adds fields, kept as they are); `answer_id` (the
+    conversation-log entry) and, when a published 精选答案 was served, `curated_id` come with it."""
 
     model_config = ConfigDict(extra="allow")
 

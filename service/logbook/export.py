@@ -41,6 +41,7 @@ def feedback_json(feedback: Feedback) -> dict[str, Any]:
         "reason": feedback.reason.value if feedback.reason else None,
         "comment": feedback.comment,
         "time": local_time(feedback.at),
+        "read": feedback.read,
     }
 
 

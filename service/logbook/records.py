@@ -70,6 +70,7 @@ class LogEntry:
     candidates: tuple[Candidate, ...]
     latency_ms: int
     fallback_reason: str
+    curated_id: int | None = None  # the published 精选答案 served, if one was
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,7 @@ class Feedback:
     rating: Rating
     reason: FeedbackReason | None = None
     comment: str = ""
+    read: bool = False  # staff marked it read in the feedback queue
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,8 @@ class Logbook(Protocol):
 
     def feedback(self, *, rating: Rating | None = None, limit: int = 100) -> list[LoggedAnswer]: ...
 
+    def mark_read(self, answer_id: str, *, read: bool = True, at: float | None = None) -> bool: ...
+
     def prune(self, retention_s: float, *, now: float | None = None) -> int: ...
 
 
@@ -156,4 +160,5 @@ def entry_of(
         ),
         latency_ms=answer.latency_ms,
         fallback_reason=answer.fallback_reason.value if answer.fallback_reason else "",
+        curated_id=answer.curated_id,
     )

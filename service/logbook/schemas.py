@@ -29,6 +29,7 @@ class FeedbackOut(BaseModel):
     reason: FeedbackReason | None
     comment: str
     time: str
+    read: bool = False
 
 
 class LoggedCitationOut(BaseModel):
@@ -68,6 +69,7 @@ class LogEntryOut(BaseModel):
     candidates: list[CandidateOut]
     latency_ms: int
     fallback_reason: str
+    curated_id: int | None = None
     feedback: FeedbackOut | None
 
 

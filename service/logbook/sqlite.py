@@ -42,7 +42,8 @@ _SCHEMA = (
         citations TEXT NOT NULL,
         candidates TEXT NOT NULL,
         latency_ms INTEGER NOT NULL,
-        fallback_reason TEXT NOT NULL
+        fallback_reason TEXT NOT NULL,
+        curated_id INTEGER
     )""",
     "CREATE INDEX IF NOT EXISTS log_answers_by_time ON log_answers (created_at)",
     """CREATE TABLE IF NOT EXISTS log_feedback (
@@ -50,13 +51,16 @@ _SCHEMA = (
         created_at REAL NOT NULL,
         rating TEXT NOT NULL,
         reason TEXT NOT NULL,
-        comment TEXT NOT NULL
+        comment TEXT NOT NULL,
+        read_at REAL
     )""",
 )
+# Columns added after the tables first shipped (an older state store gets them when first opened).
+_ADDED = (("log_answers", "curated_id", "INTEGER"), ("log_feedback", "read_at", "REAL"))
 _COLUMNS = (
     "a.answer_id, a.created_at, a.channel, a.user_hash, a.question, a.rewritten, a.region, a.mode, a.refused,"
     " a.reason, a.answer, a.citations, a.candidates, a.latency_ms, a.fallback_reason,"
-    " f.created_at, f.rating, f.reason, f.comment"
+    " f.created_at, f.rating, f.reason, f.comment, a.curated_id, f.read_at"
 )
 _FROM = "FROM log_answers a LEFT JOIN log_feedback f ON f.answer_id = a.answer_id"
 
@@ -112,11 +116,14 @@ def _row(row: tuple[Any, ...]) -> LoggedAnswer:
         candidates=tuple(Candidate(**c) for c in json.loads(row[12])),
         latency_ms=row[13],
         fallback_reason=row[14],
+        curated_id=row[19],
     )
     feedback = None
     if row[16] is not None:
         reason = FeedbackReason(row[17]) if row[17] else None
-        feedback = Feedback(entry.answer_id, row[15], Rating(row[16]), reason, row[18])
+        feedback = Feedback(
+            entry.answer_id, row[15], Rating(row[16]), reason, row[18], read=row[20] is not None
+        )
     return LoggedAnswer(entry, feedback)
 
 
@@ -126,12 +133,15 @@ class SqliteLogbook:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._state = StateFile(path, _SCHEMA)
+        self._migrated = False
 
     def record(self, entry: LogEntry) -> None:
         dumps = json.dumps
         with self._connect() as db:
             db.execute(
-                "INSERT INTO log_answers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO log_answers (answer_id, created_at, channel, user_hash, question, rewritten,"
+                " region, mode, refused, reason, answer, citations, candidates, latency_ms, fallback_reason,"
+                " curated_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     entry.answer_id,
                     entry.at,
@@ -148,6 +158,7 @@ class SqliteLogbook:
                     dumps([asdict(c) for c in entry.candidates], ensure_ascii=False),
                     entry.latency_ms,
                     entry.fallback_reason,
+                    entry.curated_id,
                 ),
             )
 
@@ -168,9 +179,11 @@ class SqliteLogbook:
         """Keep the feedback (a later one on the same answer replaces it); False for an unknown answer."""
         with self._connect() as db:
             cursor = db.execute(
-                "INSERT INTO log_feedback SELECT answer_id, ?, ?, ?, ? FROM log_answers WHERE answer_id = ?"
+                "INSERT INTO log_feedback (answer_id, created_at, rating, reason, comment)"
+                " SELECT answer_id, ?, ?, ?, ? FROM log_answers WHERE answer_id = ?"
                 " ON CONFLICT (answer_id) DO UPDATE SET created_at = excluded.created_at,"
-                " rating = excluded.rating, reason = excluded.reason, comment = excluded.comment",
+                " rating = excluded.rating, reason = excluded.reason, comment = excluded.comment,"
+                " read_at = NULL",
                 (
                     feedback.at,
                     feedback.rating.value,
@@ -182,14 +195,22 @@ class SqliteLogbook:
             return cursor.rowcount > 0
 
     def feedback(self, *, rating: Rating | None = None, limit: int = 100) -> list[LoggedAnswer]:
-        """Rated answers: 👎 first, then newest first."""
+        """Rated answers: unread first, 👎 first among them, then newest first."""
         where, params = (
             ("WHERE f.rating = ?", [rating.value]) if rating else ("WHERE f.rating IS NOT NULL", [])
         )
-        sql = f"SELECT {_COLUMNS} {_FROM} {where} ORDER BY f.rating = 'down' DESC, f.created_at DESC LIMIT ?"
+        order = "f.read_at IS NOT NULL, f.rating = 'down' DESC, f.created_at DESC"
+        sql = f"SELECT {_COLUMNS} {_FROM} {where} ORDER BY {order} LIMIT ?"
         with self._connect() as db:
             rows = db.execute(sql, [*params, limit]).fetchall()
         return [_row(r) for r in rows]
+
+    def mark_read(self, answer_id: str, *, read: bool = True, at: float | None = None) -> bool:
+        """Mark an answer's feedback read (or unread again); False when it has no feedback."""
+        when = (time.time() if at is None else at) if read else None
+        with self._connect() as db:
+            cursor = db.execute("UPDATE log_feedback SET read_at = ? WHERE answer_id = ?", (when, answer_id))
+            return cursor.rowcount > 0
 
     def prune(self, retention_s: float, *, now: float | None = None) -> int:
         """Delete entries (and their feedback) older than `retention_s`; the number of entries deleted."""
@@ -206,4 +227,10 @@ class SqliteLogbook:
             return deleted
 
     def _connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        if not self._migrated:
+            with self._state.connect() as db:
+                for table, column, kind in _ADDED:
+                    if column not in {r[1] for r in db.execute(f"PRAGMA table_info({table})")}:
+                        db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+            self._migrated = True
         return self._state.connect()

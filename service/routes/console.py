@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
@@ -10,10 +11,12 @@ from starlette.concurrency import run_in_threadpool
 
 from core.errors import InputError
 
-from ..deps import AnswererDep, IpLimited, LogbookDep
+from ..deps import AnswererDep, IpLimited, LibraryDep, LogbookDep
+from ..errors import NotFoundError
 from ..logbook.filters import log_query
 from ..logbook.hittest import ranked_candidates
-from ..logbook.records import LogQuery, Rating
+from ..logbook.records import Logbook, LoggedAnswer, LogQuery, Rating
+from ..logbook.timezone import LOCAL
 from ..staff.session import COOKIE
 from ..staff.web import (
     CSRF_FIELD,
@@ -25,9 +28,12 @@ from ..staff.web import (
     session_of,
 )
 from .admin_log import HIT_TEST_CHANNEL, export_response
+from .console_curated import gaps
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 PAGE_SIZE = 50
+HISTORY = 50  # hit tests kept for comparison (the log's console entries)
+_TOO_MANY = "登录失败次数过多：请 {minutes} 分钟后再试"
 _FILTERS = ("since", "until", "channel", "refused", "reason", "rating", "region", "q")
 
 
@@ -55,10 +61,24 @@ async def login(
     session = session_of(request, console)
     if session is None or not console.signer.csrf_ok(session, csrf_token):
         raise HTTPException(403, "登录表单已过期（CSRF 校验失败）：请刷新登录页后重试")
+    keys = (f"ip:{request.client.host if request.client else 'unknown'}", f"name:{name.strip().lower()}")
+    wait = console.logins.wait(*keys)
+    if wait:
+        minutes = (wait + 59) // 60
+        context = {
+            "csrf": console.signer.csrf(session),
+            "user": None,
+            "error": _TOO_MANY.format(minutes=minutes),
+        }
+        response = console.page(request, "login.html", context, status=429)
+        response.headers["Retry-After"] = str(wait)
+        return response
     user = await run_in_threadpool(console.users.authenticate, name.strip(), password)
     if user is None:
+        console.logins.failed(*keys)
         context = {"csrf": console.signer.csrf(session), "user": None, "error": "用户名或密码不对"}
         return console.page(request, "login.html", context, status=401)
+    console.logins.succeeded(keys[1])
     response = RedirectResponse("/console/hit-test", status_code=303)
     console.set_cookie(response, console.signer.new(user.name))  # a fresh nonce: no session fixation
     return response
@@ -71,9 +91,34 @@ def logout(viewer: PostingViewer) -> Response:
     return response
 
 
+async def _history(logbook: Logbook) -> list[LoggedAnswer]:
+    return await run_in_threadpool(logbook.query, LogQuery(channel=HIT_TEST_CHANNEL, limit=HISTORY))
+
+
 @router.get("/hit-test")
-def hit_test_page(request: Request, viewer: ViewerDep, console: ConsoleDep) -> Response:
-    return console.page(request, "hit_test.html", viewer.context(page="hit", form={}))
+async def hit_test_page(
+    request: Request, viewer: ViewerDep, console: ConsoleDep, logbook: LogbookDep, question: str = ""
+) -> Response:
+    """The form (prefilled from the feedback queue's 命中测试 link) and the last 50 hit tests."""
+    context = viewer.context(page="hit", form={"question": question[:2000]}, history=await _history(logbook))
+    return console.page(request, "hit_test.html", context)
+
+
+@router.get("/clause")
+async def clause_page(
+    request: Request,
+    viewer: ViewerDep,
+    console: ConsoleDep,
+    library: LibraryDep,
+    doc_id: str,
+    clause: str = "",
+) -> Response:
+    """A document's full text with one clause marked (a hit test's 查看原文)."""
+    try:
+        document = await run_in_threadpool(library.get, doc_id)
+    except NotFoundError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return console.page(request, "clause.html", viewer.context(page="hit", document=document, clause=clause))
 
 
 @router.post("/hit-test")
@@ -82,6 +127,8 @@ async def hit_test(
     viewer: PostingViewer,
     console: ConsoleDep,
     answerer: AnswererDep,
+    library: LibraryDep,
+    logbook: LogbookDep,
     question: Annotated[str, Form(max_length=2000)],
     region: Annotated[str, Form(max_length=20)] = "",
     quick: Annotated[bool, Form()] = False,
@@ -95,7 +142,12 @@ async def hit_test(
     except InputError as exc:
         context = viewer.context(page="hit", form=form, error=str(exc))
     else:
-        context = viewer.context(page="hit", form=form, answer=answer, candidates=ranked_candidates(answer))
+        today = datetime.now(LOCAL).date()
+        candidates = await run_in_threadpool(ranked_candidates, answer, library.meta, today)
+        context = viewer.context(
+            page="hit", form=form, answer=answer, candidates=candidates, threshold=console.threshold
+        )
+    context["history"] = await _history(logbook)
     partial = bool(request.headers.get("HX-Request"))
     return console.page(request, "hit_result.html" if partial else "hit_test.html", context)
 
@@ -146,7 +198,8 @@ async def feedback_page(
     logbook: LogbookDep,
     rating: Rating | None = None,
 ) -> Response:
-    """Rated answers, 👎 first."""
+    """Rated answers, unread and 👎 first, with their actions; the gap list of refused and 👎 questions."""
     items = await run_in_threadpool(lambda: logbook.feedback(rating=rating, limit=200))
-    context = viewer.context(page="feedback", items=items, rating=rating.value if rating else "")
+    found = await run_in_threadpool(gaps, logbook)
+    context = viewer.context(page="feedback", items=items, rating=rating.value if rating else "", gaps=found)
     return console.page(request, "feedback.html", context)

@@ -52,6 +52,8 @@ class CuratedOut(BaseModel):
     citations: list[CuratedCitationOut]
     state: CuratedState
     updated: str
+    hits: int = Field(description="已作为速答送出的次数")
+    stale_reason: str = Field(description="过期原因（仅 stale）")
 
 
 def get_curated(services: ServicesDep) -> CuratedStore:
@@ -69,6 +71,8 @@ def _out(item: Curated) -> CuratedOut:
         citations=[CuratedCitationOut(**asdict(c)) for c in item.citations],
         state=item.state,
         updated=local_time(item.updated_at),
+        hits=item.hits,
+        stale_reason=item.stale_reason,
     )
 
 
@@ -88,6 +92,26 @@ async def publish(curated_id: int, store: CuratedDep) -> CuratedOut:
         item = await run_in_threadpool(store.publish, curated_id)
     except QuoteMismatchError as exc:
         raise HTTPException(422, f"{exc}（已标为过期）") from exc
+    if item is None:
+        raise NotFoundError(f"没有编号为 {curated_id} 的精选答案")
+    return _out(item)
+
+
+@admin_router.put("/{curated_id}", responses=_ERRORS, summary="修改精选答案（重新核对引用，回到草稿）")
+async def edit(curated_id: int, body: CuratedIn, store: CuratedDep) -> CuratedOut:
+    citations = [(c.chunk_id, c.quote) for c in body.citations]
+    try:
+        item = await run_in_threadpool(store.edit, curated_id, body.question, body.answer, citations)
+    except QuoteMismatchError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    if item is None:
+        raise NotFoundError(f"没有编号为 {curated_id} 的精选答案")
+    return _out(item)
+
+
+@admin_router.post("/{curated_id}/unpublish", responses=_ERRORS, summary="撤回精选答案（回到草稿，不再送出）")
+async def unpublish(curated_id: int, store: CuratedDep) -> CuratedOut:
+    item = await run_in_threadpool(store.unpublish, curated_id)
     if item is None:
         raise NotFoundError(f"没有编号为 {curated_id} 的精选答案")
     return _out(item)

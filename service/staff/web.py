@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Request
@@ -12,9 +12,11 @@ from fastapi.templating import Jinja2Templates
 import console
 
 from ..deps import ServicesDep
+from ..logbook.hittest import VERDICTS
 from ..logbook.records import FeedbackReason
 from ..logbook.timezone import local_time
 from .session import COOKIE, SESSION_S, Session, Signer
+from .throttle import LoginThrottle
 from .users import Role, User, UserStore
 
 LOGIN_PATH = "/console/login"
@@ -60,6 +62,8 @@ class Console:
     signer: Signer
     templates: Jinja2Templates
     secure_cookie: bool
+    threshold: float = 0.0  # the refusal rule's evidence threshold (the hit test draws it)
+    logins: LoginThrottle = field(default_factory=LoginThrottle)
 
     def set_cookie(self, response: Response, session: Session) -> None:
         response.set_cookie(
@@ -78,13 +82,22 @@ class Console:
         )
 
 
-def build_console(users: UserStore, *, admin_token: str, secure_cookie: bool) -> Console:
+def build_console(
+    users: UserStore, *, admin_token: str, secure_cookie: bool, threshold: float = 0.0
+) -> Console:
     templates = Jinja2Templates(directory=str(console.TEMPLATES))
     templates.env.filters["local_time"] = local_time
     templates.env.globals.update(
         reasons=REASONS, channels=CHANNELS, feedback_reasons=[r.value for r in FeedbackReason]
     )
-    return Console(users=users, signer=Signer(admin_token), templates=templates, secure_cookie=secure_cookie)
+    templates.env.globals.update(verdicts=VERDICTS)
+    return Console(
+        users=users,
+        signer=Signer(admin_token),
+        templates=templates,
+        secure_cookie=secure_cookie,
+        threshold=threshold,
+    )
 
 
 def get_console(services: ServicesDep) -> Console:
@@ -138,13 +151,26 @@ async def csrf_checked(request: Request, viewer: ViewerDep, console: ConsoleDep)
 PostingViewer = Annotated[Viewer, Depends(csrf_checked)]
 
 
+_ADMIN_ONLY = "需要管理员角色：审核员不能导出日志、发布或撤回精选答案"
+
+
 def admin_only(viewer: ViewerDep) -> Viewer:
     if viewer.user.role is not Role.ADMIN:
-        raise HTTPException(403, "需要管理员角色：审核员不能导出日志")
+        raise HTTPException(403, _ADMIN_ONLY)
     return viewer
 
 
 AdminViewer = Annotated[Viewer, Depends(admin_only)]
+
+
+def admin_posting(viewer: PostingViewer) -> Viewer:
+    """An admin's POST with the session's CSRF token."""
+    if viewer.user.role is not Role.ADMIN:
+        raise HTTPException(403, _ADMIN_ONLY)
+    return viewer
+
+
+AdminPoster = Annotated[Viewer, Depends(admin_posting)]
 
 
 async def _to_login(request: Request, exc: Exception) -> Response:

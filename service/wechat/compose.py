@@ -73,6 +73,7 @@ class Composer:
                 message.content,
                 channel=f"wechat_{self.channel}",
                 session_id=WECHAT_SESSION_PREFIX + message.from_user,
+                curated_first=True,  # short replies: a published 精选答案 comes first, as for quick questions
             )
             text = replies.wechat_text(answer, self._text_limit)
             return text if await self._passes(message.from_user, text) else replies.BLOCKED

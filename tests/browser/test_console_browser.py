@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import shutil
 import socket
@@ -67,12 +68,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(built_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`ipbot serve` on a free port over a private copy of the corpus index, with an admin account."""
+def data(built_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of the corpus index, shared by the server and the CLI runs of this module."""
     _need_browser()
-    data = tmp_path_factory.mktemp("console-browser") / "data"
-    shutil.copytree(built_data_dir, data)
-    env = {
+    target = tmp_path_factory.mktemp("console-browser") / "data"
+    shutil.copytree(built_data_dir, target)
+    return target
+
+
+def _env(data: Path) -> dict[str, str]:
+    return {
         **{k: v for k, v in os.environ.items() if not k.startswith(("IPBOT_", "LLM_", "CHROMA_", "WECHAT_"))},
         "IPBOT_DATA_DIR": str(data),
         "ADMIN_TOKEN": TOKEN,
@@ -80,6 +85,12 @@ def server(built_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         "IPBOT_RATE_PER_IP": "0",
         "OMP_NUM_THREADS": "1",
     }
+
+
+@pytest.fixture(scope="module")
+def server(data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`ipbot serve` on a free port over a private copy of the corpus index, with an admin account."""
+    env = _env(data)
     add = [*_ipbot(), "user", "add", "alice", "--role", "admin"]
     subprocess.run(add, input=PASSWORD + "\n", text=True, env=env, cwd=REPO, check=True, capture_output=True)
     port = _free_port()
@@ -152,7 +163,7 @@ def test_log_in_and_run_a_hit_test(page) -> None:
     assert rows.count() >= 3
     first = rows.first.inner_text()
     assert (
-        "✓" in page.locator("#candidates").inner_text()
+        "被引用" in page.locator("#candidates").inner_text()
         and "（1）" in page.locator("#candidates").inner_text()
     )
     assert any(ch.isdigit() for ch in first)
@@ -199,3 +210,97 @@ def test_feedback_queue_and_api_docs_render_offline(page, server: str) -> None:
     page.screenshot(path=ARTIFACTS / "docs.png")
     page.goto("/redoc")
     page.wait_for_selector("redoc h1, [role=main] h1", timeout=30_000)
+
+
+DOC_IMAGES = REPO / "docs" / "img"
+
+
+def _doc_image(page: Any, selector: str, name: str) -> None:
+    """A small PNG of one part of a page for docs/console.md (at most 900 px wide)."""
+    from PIL import Image
+
+    shot = ARTIFACTS / f"{name}-full.png"
+    page.locator(selector).screenshot(path=shot)
+    with Image.open(shot) as image:
+        scale = min(1.0, 900 / image.width)
+        small = image.resize((int(image.width * scale), int(image.height * scale)), Image.LANCZOS)
+        small = small.crop((0, 0, small.width, min(small.height, 700)))
+        small.convert("P", palette=Image.ADAPTIVE, colors=128).save(DOC_IMAGES / f"{name}.png", optimize=True)
+
+
+def test_a_down_vote_worked_into_a_published_curated_answer_is_served_by_ipbot_ask_quick(
+    page, server: str, data: Path
+) -> None:
+    answer = httpx.post(f"{server}/api/chat", json={"question": QUESTION}, timeout=60).json()
+    quote = answer["citations"][0]["quote"]
+    given = {
+        "answer_id": answer["answer_id"],
+        "rating": "down",
+        "reason": "太长",
+        "comment": "要一句话的答案",
+    }
+    assert httpx.post(f"{server}/api/feedback", json=given, timeout=10).status_code == 200
+    httpx.post(f"{server}/api/chat", json={"question": "劳动合同到期不续签有没有经济补偿？"}, timeout=60)
+    httpx.post(f"{server}/api/chat", json={"question": "请问劳动合同到期不续签有经济补偿吗"}, timeout=60)
+
+    page.goto("/console/feedback")
+    row = page.locator(f"#f-{answer['answer_id']}")
+    assert "未读" in row.inner_text()
+    page.locator("#gaps").scroll_into_view_if_needed()
+    gaps = page.locator("#gaps tbody tr").first.inner_text()
+    assert gaps.startswith("2") and "劳动合同" in gaps
+    page.screenshot(path=ARTIFACTS / "feedback-queue.png", full_page=True)
+    _doc_image(page, "main", "console-feedback")
+    row.locator("button:has-text('标为已读')").click()
+    page.wait_for_url("**/console/feedback")
+    assert "已读" in page.locator(f"#f-{answer['answer_id']}").inner_text()
+
+    page.locator(f"#f-{answer['answer_id']} a:has-text('做成精选答案')").click()
+    page.wait_for_url("**/console/curated/new**")
+    assert page.input_value("input[name=question]") == QUESTION
+    assert page.locator("input[name=quote]").first.input_value() == quote
+    page.fill("textarea[name=answer]", "杨浦区对知识产权质押融资给予贴息，比例见所引条款。")
+    page.click("button:has-text('保存草稿')")
+    page.wait_for_url("**/console/curated#c*")
+    page.locator("#curated tbody tr").first.locator("button:has-text('发布')").click()
+    page.wait_for_url("**/console/curated#c*")
+    first = page.locator("#curated tbody tr").first
+    assert "已发布" in first.inner_text()
+    curated_id = int(first.get_attribute("id").removeprefix("c"))
+
+    asked = subprocess.run(
+        [*_ipbot(), "ask", "--quick", "--json", f"请问{QUESTION}"],
+        env=_env(data),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert asked.returncode == 0, asked.stderr
+    served = json.loads(asked.stdout)
+    assert served["curated_id"] == curated_id and served["answer"].startswith(
+        "杨浦区对知识产权质押融资给予贴息"
+    )
+    assert served["citations"][0]["quote"] == quote and served["citations"][0]["region"] == "杨浦区"
+    page.reload()
+    assert page.locator(f"#c{curated_id} .hits").inner_text() == "1"
+    page.screenshot(path=ARTIFACTS / "curated.png", full_page=True)
+    _doc_image(page, "main", "console-curated")
+
+
+def test_the_hit_test_draws_the_threshold_against_the_scores(page) -> None:
+    page.goto("/console/hit-test")
+    page.fill("input[name=question]", "杨浦区对知识产权质押融资贴息多少？")
+    page.click("button:has-text('测试')")
+    page.wait_for_selector("#candidates tbody tr")
+    assert page.inner_text("#threshold") == "0.098"
+    markers = page.locator("#candidates .marker")
+    assert markers.count() == page.locator("#candidates tbody tr").count()
+    fill, marker = page.locator("#candidates .fill").first.bounding_box(), markers.first.bounding_box()
+    bar = page.locator("#candidates .bar").first.bounding_box()
+    assert bar["x"] < marker["x"] < bar["x"] + bar["width"] * 0.2  # 0.098 of the bar's width
+    assert fill["width"] > marker["x"] - bar["x"]  # the cited clause clears the threshold
+    verdicts = page.locator("#candidates td.verdict").all_inner_texts()
+    assert verdicts[0] == "被引用" and len(set(verdicts)) >= 2
+    page.screenshot(path=ARTIFACTS / "hit-test-threshold.png", full_page=True)
+    _doc_image(page, "main", "console-hit-test")
