@@ -129,6 +129,16 @@ def _clause_lookup(index: Index, gate: IndexGate) -> Callable[[str], Chunk | Non
     return lookup
 
 
+def _switched_off(index: Index, gate: IndexGate) -> Callable[[], frozenset[str]]:
+    """The chunks switched off in the console (a curated answer quoting one is not served)."""
+
+    def switched_off() -> frozenset[str]:
+        with gate.reading():
+            return index.disabled()
+
+    return switched_off
+
+
 def _document_lookup(index: Index, gate: IndexGate) -> Callable[[str], DocumentMeta | None]:
     """Find a document's metadata by id (answer cards show its 文号 and validity)."""
 
@@ -280,7 +290,7 @@ def create_app(
         max_question_chars=settings.max_question_chars,
         metrics=metrics,
         logbook=logbook,
-        curated=CuratedFirst(store=curated_store),
+        curated=CuratedFirst(store=curated_store, switched_off=_switched_off(index, gate)),
         clock=clock,
     )
     http = httpx.AsyncClient(timeout=httpx.Timeout(WECHAT_HTTP_TIMEOUT_S))

@@ -72,16 +72,23 @@ class CuratedFirst:
         *,
         store: CuratedStore,
         read: Callable[[str], QueryInfo] = analyse,
+        switched_off: Callable[[], frozenset[str]] = frozenset,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
         self._read = read
+        self._switched_off = switched_off
         self._clock = clock
 
     def serve(self, question: str, *, region: str | None = None) -> Answer | None:
         """The matching published answer (its hit counted), or None: the bot composes the answer."""
         started = self._clock()
-        published = self._store.list(CuratedState.PUBLISHED)
+        off = self._switched_off()  # a curated answer quoting a clause switched off is not served
+        published = [
+            c
+            for c in self._store.list(CuratedState.PUBLISHED)
+            if not any(q.chunk_id in off for q in c.citations)
+        ]
         if not published:
             return None
         info = self._read(with_region(question, region))

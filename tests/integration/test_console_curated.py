@@ -236,3 +236,20 @@ def test_login_is_rate_limited_per_name_and_address(browser):
         and int(locked.headers["Retry-After"]) > 0
     )
     assert log_in(browser, "alice").status_code == 429  # the same address, whatever the name
+
+
+def test_a_curated_answer_quoting_a_clause_switched_off_is_not_served(client, cited):
+    item = new_curated(client, cited, question="杨浦区的贴息按什么比例给？")
+    assert client.post(f"/admin/curated/{item['id']}/publish", headers=AUTH).json()["state"] == "published"
+    body = client.post("/admin/hit-test", json={"question": QUESTION}, headers=AUTH).json()
+    doc_id = next(c for c in body["candidates"] if c["chunk_id"] == cited[0])["doc_id"]
+    switch = f"/admin/documents/{doc_id}/chunks/{cited[0]}"
+    ask = {"question": "杨浦区的贴息按什么比例给？", "quick": True}
+    assert client.post("/api/chat", json=ask).json().get("curated_id") == item["id"]
+    assert client.post(f"{switch}/disable", headers=AUTH).status_code == 200
+    try:
+        assert client.post("/api/chat", json=ask).json().get("curated_id") is None
+    finally:
+        assert client.post(f"{switch}/enable", headers=AUTH).status_code == 200
+    assert client.post("/api/chat", json=ask).json().get("curated_id") == item["id"]
+    client.post(f"/admin/curated/{item['id']}/unpublish", headers=AUTH)
