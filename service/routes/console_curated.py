@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from ..deps import LibraryDep, LogbookDep
+from ..deps import AuditDep, LibraryDep, LogbookDep
 from ..logbook.curated import MAX_ANSWER_CHARS, QuoteMismatchError
 from ..logbook.gaps import gap_list
 from ..logbook.records import LogQuery, Rating
@@ -149,7 +149,12 @@ async def edit_curated(
 
 @router.post("/curated/{curated_id}/publish")
 async def publish_curated(
-    request: Request, curated_id: int, viewer: AdminPoster, console: ConsoleDep, store: CuratedDep
+    request: Request,
+    curated_id: int,
+    viewer: AdminPoster,
+    console: ConsoleDep,
+    store: CuratedDep,
+    audit: AuditDep,
 ) -> Response:
     try:
         item = await run_in_threadpool(store.publish, curated_id)
@@ -159,13 +164,17 @@ async def publish_curated(
         return console.page(request, "curated.html", context, status=422)
     if item is None:
         raise HTTPException(404, f"没有编号为 {curated_id} 的精选答案")
+    audit.record(viewer.user.name, "curated.publish", str(curated_id))
     return RedirectResponse(f"/console/curated#c{curated_id}", status_code=303)
 
 
 @router.post("/curated/{curated_id}/unpublish")
-async def unpublish_curated(curated_id: int, viewer: AdminPoster, store: CuratedDep) -> Response:
+async def unpublish_curated(
+    curated_id: int, viewer: AdminPoster, store: CuratedDep, audit: AuditDep
+) -> Response:
     if await run_in_threadpool(store.unpublish, curated_id) is None:
         raise HTTPException(404, f"没有编号为 {curated_id} 的精选答案")
+    audit.record(viewer.user.name, "curated.unpublish", str(curated_id))
     return RedirectResponse(f"/console/curated#c{curated_id}", status_code=303)
 
 

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from ..deps import ServicesDep, require_admin
+from ..deps import AuditDep, ServicesDep, require_admin
 from ..errors import NotFoundError
 from ..logbook.curated import MAX_ANSWER_CHARS, Curated, CuratedState, CuratedStore, QuoteMismatchError
 from ..logbook.timezone import local_time
 from ..schemas import ErrorOut
+from ..staff.audit import API_ACTOR
 
 admin_router = APIRouter(prefix="/admin/curated", tags=["admin"], dependencies=[Depends(require_admin)])
 public_router = APIRouter(prefix="/api", tags=["chat"])
@@ -87,13 +88,14 @@ async def create(body: CuratedIn, store: CuratedDep) -> CuratedOut:
 
 
 @admin_router.post("/{curated_id}/publish", responses=_ERRORS, summary="发布精选答案（再次核对引用）")
-async def publish(curated_id: int, store: CuratedDep) -> CuratedOut:
+async def publish(curated_id: int, store: CuratedDep, audit: AuditDep) -> CuratedOut:
     try:
         item = await run_in_threadpool(store.publish, curated_id)
     except QuoteMismatchError as exc:
         raise HTTPException(422, f"{exc}（已标为过期）") from exc
     if item is None:
         raise NotFoundError(f"没有编号为 {curated_id} 的精选答案")
+    audit.record(API_ACTOR, "curated.publish", str(curated_id))
     return _out(item)
 
 
@@ -110,10 +112,11 @@ async def edit(curated_id: int, body: CuratedIn, store: CuratedDep) -> CuratedOu
 
 
 @admin_router.post("/{curated_id}/unpublish", responses=_ERRORS, summary="撤回精选答案（回到草稿，不再送出）")
-async def unpublish(curated_id: int, store: CuratedDep) -> CuratedOut:
+async def unpublish(curated_id: int, store: CuratedDep, audit: AuditDep) -> CuratedOut:
     item = await run_in_threadpool(store.unpublish, curated_id)
     if item is None:
         raise NotFoundError(f"没有编号为 {curated_id} 的精选答案")
+    audit.record(API_ACTOR, "curated.unpublish", str(curated_id))
     return _out(item)
 
 

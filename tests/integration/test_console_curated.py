@@ -253,3 +253,16 @@ def test_a_curated_answer_quoting_a_clause_switched_off_is_not_served(client, ci
         assert client.post(f"{switch}/enable", headers=AUTH).status_code == 200
     assert client.post("/api/chat", json=ask).json().get("curated_id") == item["id"]
     client.post(f"/admin/curated/{item['id']}/unpublish", headers=AUTH)
+
+
+def test_publishing_and_unpublishing_are_in_the_audit_log(client, cited):
+    item = new_curated(client, cited, question="杨浦区贴息的审计测试问题？")
+    client.post(f"/admin/curated/{item['id']}/publish", headers=AUTH)
+    client.post(f"/admin/curated/{item['id']}/unpublish", headers=AUTH)
+    entries = client.get("/admin/audit", params={"action": "curated."}, headers=AUTH).json()
+    rows = entries["items"] if isinstance(entries, dict) else entries
+    actions = [(e["action"], e["target"]) for e in rows if e["target"] == str(item["id"])]
+    assert ("curated.publish", str(item["id"])) in actions and (
+        "curated.unpublish",
+        str(item["id"]),
+    ) in actions
