@@ -212,7 +212,9 @@ def test_feedback_queue_and_api_docs_render_offline(page, server: str) -> None:
     page.wait_for_selector("redoc h1, [role=main] h1", timeout=30_000)
 
 
-DOC_IMAGES = REPO / "docs" / "img"
+# The small PNGs for docs/console.md go with the artefacts; `IPBOT_DOC_SHOTS=docs/img` writes them in place
+# (a test run never changes tracked files unless asked to).
+DOC_IMAGES = Path(os.environ.get("IPBOT_DOC_SHOTS") or ARTIFACTS)
 
 
 def _doc_image(page: Any, selector: str, name: str) -> None:
