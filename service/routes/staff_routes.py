@@ -6,13 +6,14 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ..uploads import MAX_BATCH_FILES
-from . import admin_documents, admin_eval, console_documents, console_eval, console_users
+from . import admin_documents, admin_eval, console_documents, console_eval, console_events, console_users
 
 ROUTERS: tuple[APIRouter, ...] = (
     admin_documents.router,
     admin_eval.router,
     console_documents.router,
     console_eval.router,
+    console_events.router,
     console_users.router,
 )
 

@@ -334,3 +334,32 @@ def test_delete_and_reingest_from_the_page(client):
             "error": "上传的文件是空的",
         }
     ]
+
+
+def test_admins_make_and_revoke_event_links_in_the_console(client):
+    csrf = log_in(client, "bob")
+    assert client.get("/console/events").status_code == 403
+    assert (
+        client.post("/console/events", data={"name": "园区宣讲", "days": "3", "csrf_token": csrf}).status_code
+        == 403
+    )
+    csrf = log_in(client)
+    assert (
+        client.post("/console/events", data={"name": "园区宣讲", "days": "3"}).status_code == 403
+    )  # no CSRF
+    bad = client.post("/console/events", data={"name": "园区宣讲", "days": "365", "csrf_token": csrf})
+    assert bad.status_code == 400 and "1–90" in bad.text
+    made = client.post("/console/events", data={"name": "杨浦园区宣讲", "days": "3", "csrf_token": csrf})
+    assert made.status_code == 200
+    token = re.search(r'value="[^"]*/v\?e=([^"]+)"', made.text).group(1)
+    client.cookies.clear()
+    assert client.get(f"/v?e={token}").status_code in (200, 303)
+    csrf = log_in(client)
+    page = client.post(f"/console/events/{token}/revoke", data={"csrf_token": csrf})
+    assert page.status_code == 200 and "已收回" in page.text
+    client.cookies.clear()
+    assert client.get(f"/v?e={token}").status_code == 403
+    log_in(client)
+    audit = client.get("/admin/audit", params={"action": "event."}, headers=BEARER).json()
+    rows = audit["items"] if isinstance(audit, dict) else audit
+    assert {"event.create", "event.revoke"} <= {r["action"] for r in rows}
