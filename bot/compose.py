@@ -161,14 +161,18 @@ def _per_district(info: QueryInfo, usable: Sequence[Quote]) -> tuple[Quote, ...]
 
 
 def _order(quotes: Sequence[Quote], *, who: bool = False) -> list[list[Quote]]:
-    """Group quotes by chunk (one citation each), sentences in reading order (a 责任单位 line first when
-    the question asks who)."""
+    """Group quotes by chunk (one citation each): the best sentence first with what reads on from it, the
+    others in reading order (a 责任单位 line first when the question asks who)."""
     groups: dict[str, list[Quote]] = {}
     for quote in quotes:
         groups.setdefault(quote.hit.chunk.chunk_id, []).append(quote)
     for group in groups.values():
         text = group[0].hit.chunk.text
-        group.sort(key=lambda q: (not (who and _DUTY.match(q.text)), text.find(q.text)))
+        at = [text.find(q.text) for q in group]
+        # the best sentence leads (with the lead-in or items that read on from it); the rest follow in order
+        lead = next((n for n in range(1, len(group)) if at[n] < at[n - 1]), len(group))
+        group[:] = group[:lead] + sorted(group[lead:], key=lambda q: text.find(q.text))
+        group.sort(key=lambda q: not (who and _DUTY.match(q.text)))
     return list(groups.values())
 
 
@@ -194,6 +198,10 @@ def yes_no_lead(info: QueryInfo, quote: str) -> str:
         return "不能。" if negative else "可以。"
     if re.search(r"有没有|有吗|有.*吗", asked):
         return "没有。" if negative else "有。"
+    if re.search(r"会不会|会.*吗", asked):
+        return "不会。" if negative else "会。"
+    if re.search(r"要不要|需不需要|需要.*吗|必须.*吗", asked):
+        return "不需要。" if negative else "需要。"
     return "不是。" if negative else "是的。"
 
 
@@ -238,7 +246,7 @@ def citations_and_text(
             )
         )
         spans = [answering_span(q, terms, info, limit) for q in group]
-        lead = yes_no_lead(info, quote) if n == 1 else ""
+        lead = yes_no_lead(info, group[0].text) if n == 1 else ""  # what the answering sentence says
         place = f"{chunk.region}：" if len(info.districts) > 1 and chunk.region else ""
         lines.append(f"{lead}{place}{'……'.join(spans)}[{n}]")
         sources.append(f"{cited_as(chunk.title, chunk.clause, chunk.region)}[{n}]")

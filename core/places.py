@@ -94,13 +94,24 @@ def misspellings(text: str) -> tuple[tuple[str, str, str], ...]:
     for size in sorted({len(k) for k in index}):
         for start in range(len(text) - size + 1):
             written = text[start : start + size]
-            if written in known:
+            if written in known or (size == 2 and not _stands_alone(text, start, start + 2)):
                 continue
             for at in range(size):
                 for reading, name, district in index.get(written[:at] + "?" + written[at + 1 :], ()):
                     if reading in readings(written[at]):
                         found.append((written, name, district))
     return tuple(dict.fromkeys(found))
+
+
+_BEFORE_A_PLACE = "在到去住于"  # 在淞江开厂
+
+
+def _stands_alone(text: str, start: int, end: int) -> bool:
+    """A two-character name is read as a place only where a place stands: before 区/县, after 在/到/去, or
+    set off from other Chinese (淞江 中小学) — never inside other words (基金会 is not 金汇, 奖金会不会)."""
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    return after in "区县" or before in _BEFORE_A_PLACE or not is_han(before) or not is_han(after)
 
 
 def misspelt_places(text: str) -> tuple[tuple[str, str], ...]:

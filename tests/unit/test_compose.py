@@ -4,11 +4,12 @@ import math
 
 import pytest
 
-from bot.compose import QUICK_LIMIT, choose, citations_and_text
-from bot.evidence import candidates, content_terms, coverage, idf, states_figure
+from bot.compose import QUICK_LIMIT, choose, citations_and_text, yes_no_lead
+from bot.evidence import Quote, candidates, content_terms, coverage, idf, states_figure
 from bot.query import analyse
 from bot.refusal import Thresholds, measure, vague_floor
 from core.records import Chunk, Hit, Scores
+from core.text import sentences
 
 TITLE = "上海市杨浦区关于国家知识产权强市建设试点城区工作方案（2024-2026年）"
 FINANCE = (
@@ -280,3 +281,24 @@ def test_a_question_asking_which_documents_opens_with_the_documents():
     first = text.splitlines()[0]
     assert first.startswith("见于《") and first.count("《") == len(citations)
     assert all(c.clause.rsplit(" › ", 1)[-1] in first for c in citations)
+
+
+APPEAL = (
+    "第二条原告在一审法庭辩论终结前增加惩罚性赔偿请求的，人民法院应当准许；"
+    "在二审中增加惩罚性赔偿请求的，人民法院可以根据当事人自愿的原则进行调解，调解不成的，告知当事人另行起诉。"
+)
+
+
+def test_the_answering_sentence_leads_even_when_the_clause_says_it_later():
+    info = analyse("一审的时候没想到要惩罚性赔偿，到了二审还能再加这个请求吗？")
+    hit = _law(APPEAL, "第二条", 2.0)
+    first, second = sentences(APPEAL)[1], sentences(APPEAL)[0]  # the best sentence, then one it adds
+    _, text = citations_and_text([Quote(hit, first, 2.0), Quote(hit, second, 1.5)], quick=False, info=info)
+    assert "另行起诉" in text[:80] and text.index("二审") < text.index("一审法庭")
+
+
+def test_a_yes_no_answer_mirrors_the_questions_verb_and_reads_the_answering_sentence():
+    said = "可以不纳入当年本单位绩效工资总量。"
+    assert yes_no_lead(analyse("成果转化奖金会不会占绩效工资总额？"), said) == "不会。"
+    assert yes_no_lead(analyse("成果转化奖金会占绩效工资总额吗？"), "应当纳入绩效工资总量。") == "会。"
+    assert yes_no_lead(analyse("转让专利需要登记吗？"), "应当向国务院专利行政部门登记。") == "需要。"

@@ -45,6 +45,9 @@ def test_sound_alike_reading_never_touches_words_written_right():
     for text in ("进山", "民行", "风险补偿", "假定我们在浦东", "中小企业融资", "宝山路附近", "知识产权质押"):
         assert all(written in ("浦东", "宝山路") for written, _ in places_in(text)), text
     assert misspelt_places("松江区和杨浦区") == ()
+    # a two-character name inside other words is not a place: 基金会 is not 金汇, 奖金会不会 neither
+    for text in ("基金会的资助有多少", "成果转化奖金会不会占绩效工资总额"):
+        assert analyse(text).districts == () and analyse(text).read == text
 
 
 def test_the_answer_says_which_district_a_place_was_taken_for():
