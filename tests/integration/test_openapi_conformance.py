@@ -46,11 +46,13 @@ def _operations(live):
 def _fuzz(operation, mode):
     """Up to a few generated requests of one mode against one operation, every default check applied."""
     # Bodies checked against stored data, which no schema can state: an upload's document (readable, 201, or
-    # garbage, 422), a curated answer's quotes (in their clause, 201, or not, 422), a question set's lines,
-    # an evaluation question's clause and a run's set (known, or 400/404; this app has no evaluator: 400).
+    # garbage, 422), a curated answer's quotes, new or edited (in their clause, 201/200, or not, 422), a
+    # question set's lines, an evaluation question's clause and a run's set (known, or 400/404; this app has
+    # no evaluator: 400).
     semantic = {
         "POST /admin/documents",
         "POST /admin/curated",
+        "PUT /admin/curated/{curated_id}",
         "PUT /admin/eval/sets/{name}",
         "POST /admin/eval/sets/{name}/questions",
         "POST /admin/eval/runs",
