@@ -148,7 +148,7 @@ class HybridRetriever:
         if self._noise[0] is not chunks:
             best = [
                 max(
-                    (cos for _, cos in self._index.vectors.query(self._index.embedder.query(q), 5)),
+                    (cos for _, cos in self._index.vectors.query(self._index.embed_query(q), 5)),
                     default=0.0,
                 )
                 for q in background_questions()
@@ -169,7 +169,7 @@ class HybridRetriever:
         chunks = self._index.chunks()
         if not chunks:
             return []
-        vector = self._index.embedder.query(info.read)
+        vector = self._index.embed_query(info.read)
         try:
             nearest = self._index.vectors.query(vector, self._weights.candidates)
         except StoreUnavailableError:  # logged once by the store; keyword search carries on alone

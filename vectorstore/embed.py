@@ -19,7 +19,10 @@ DIM = 384
 class Embedder(Protocol):
     """Turns texts into L2-normalised vectors (one row per text)."""
 
-    model_id: str
+    @property
+    def model_id(self) -> str:
+        """Names the model (and how texts reach it): part of every cache key, recorded in the index."""
+        ...
 
     def passages(self, texts: Sequence[str]) -> Vectors: ...
 
