@@ -52,7 +52,7 @@ class Index:
     _keyword: KeywordIndex | None = None
     _chunks: dict[str, Chunk] | None = None
     _generation: int = -1
-    _normalized: dict[Chunk, str] = field(default_factory=dict)
+    _normalized: dict[str, tuple[Chunk, str]] = field(default_factory=dict)
     _embedder_checked: int = -1
 
     def _fresh(self) -> None:
@@ -82,10 +82,11 @@ class Index:
 
     def normalized(self, chunk: Chunk) -> str:
         """normalize(chunk.search_text()), worked out once per chunk and catalog generation."""
-        text = self._normalized.get(chunk)
-        if text is None:
-            text = self._normalized[chunk] = normalize(chunk.search_text())
-        return text
+        # Keyed by id (a str hashes once; a Chunk rehashes every field), checked against the chunk itself.
+        entry = self._normalized.get(chunk.chunk_id)
+        if entry is None or (entry[0] is not chunk and entry[0] != chunk):
+            entry = self._normalized[chunk.chunk_id] = (chunk, normalize(chunk.search_text()))
+        return entry[1]
 
     def recorded_embedder(self) -> str | None:
         """The embedder id the stored vectors come from (None: nothing stored yet)."""
