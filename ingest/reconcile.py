@@ -86,6 +86,7 @@ def reconcile(
         return found
     embedded = 0
     if missing:
+        index.claim_embedder()  # restoring with another model's vectors would mix two embedders
         total = len(missing)
         vectors, embedded = embed_cached(
             index.embedder,

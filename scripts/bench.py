@@ -128,6 +128,7 @@ def corpus_sentences() -> list[str]:
 def build_synthetic(index: Index, n: int, seed: int = 7) -> None:
     """n chunks of recombined corpus sentences, 100 a document, spread over the regions; committed
     as ingestion would (vectors, catalog, keyword index) but without parsing files."""
+    index.claim_embedder()  # the projection embedder's id, recorded as ingestion records it
     sentences = corpus_sentences()
     rng = random.Random(seed)
     regions = ["上海市", "宝山区", "松江区", "杨浦区", "徐汇区", "浦东新区", "闵行区"]

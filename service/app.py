@@ -20,6 +20,7 @@ from app.wiring import build_assistant, open_index
 from bot.assistant import Assistant
 from bot.refusal import load_thresholds
 from bot.sessions import DAY_S, SessionStore
+from core.errors import IpbotError
 from core.records import Answer, Chunk, DocumentMeta, Hit
 from vectorstore.guard import StoreState
 from vectorstore.index import Index
@@ -301,7 +302,12 @@ def create_app(
         _announce(settings, webhooks)
         check_vectors()  # in the background: answers start at once, from whatever vectors there are
         # Load the embedding model now, so the first WeChat question fits in the passive-reply window.
-        await anyio.to_thread.run_sync(index.embedder.query, "知识产权")
+        # An embedding server that is down, or not the index's embedder, is told at once; questions then
+        # get the same message as their error.
+        try:
+            await anyio.to_thread.run_sync(index.embed_query, "知识产权")
+        except IpbotError as exc:
+            log.warning("embedder not usable yet: %s", exc)
         # The outbox sweeps take over answers and sends a crashed process left behind.
         sessions = SessionStore(settings.bot.data_dir / STATE_FILE)
         idle_s = settings.bot.session_idle_days * DAY_S

@@ -19,7 +19,10 @@ DIM = 384
 class Embedder(Protocol):
     """Turns texts into L2-normalised vectors (one row per text)."""
 
-    model_id: str
+    @property
+    def model_id(self) -> str:
+        """Names the model (and how texts reach it): part of every cache key, recorded in the index."""
+        ...
 
     def passages(self, texts: Sequence[str]) -> Vectors: ...
 
@@ -90,6 +93,25 @@ class EmbeddingCache:
 
     def close(self) -> None:
         self._db.close()
+
+
+def query_key(model_id: str, text: str) -> str:
+    """Cache key of a question's vector (apart from passages: e5 embeds it with another prefix)."""
+    return content_key(f"{model_id}\x1fquery", text)
+
+
+def queries_cached(embedder: Embedder, cache: EmbeddingCache, texts: Sequence[str]) -> Vectors:
+    """Question vectors for texts asked again and again (the background questions), cached."""
+    keys = [query_key(embedder.model_id, t) for t in texts]
+    known = cache.get_many(keys)
+    fresh = {k: embedder.query(t) for k, t in zip(keys, texts, strict=True) if k not in known}
+    if fresh:
+        cache.put_many(fresh)
+        known.update(fresh)
+    out = np.zeros((len(texts), DIM), dtype=np.float32)
+    for i, key in enumerate(keys):
+        out[i] = known[key]
+    return out
 
 
 def embed_cached(

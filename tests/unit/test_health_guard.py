@@ -83,3 +83,15 @@ def test_configuration_errors_pass_through_and_do_not_trip(guard: Guard) -> None
     with pytest.raises(ConfigError):
         guard.call("open", misconfigured)
     assert guard.state.up
+
+
+def test_calls_reuse_an_idle_worker_and_never_wait_behind_a_hung_one(guard: Guard, clock: Clock) -> None:
+    threads = {guard.call("get", threading.get_ident) for _ in range(20)}
+    assert len(threads) == 1  # one worker, reused: no thread started per call
+    release = threading.Event()
+    with pytest.raises(StoreUnavailableError):
+        guard.call("get", release.wait, timeout_s=0.2)  # the worker hangs in this call
+    clock.now += 2.0  # the next trial is due
+    other = guard.call("get", threading.get_ident)
+    assert other not in threads  # a fresh worker: the hung one is never handed a call
+    release.set()

@@ -81,3 +81,31 @@ def test_vector_query_asks_for_k_even_when_fewer_are_stored(index: Index) -> Non
     found = index.vectors.query(vectors[1], 50)
     assert found[0][0] == "b"
     assert sorted(cid for cid, _ in found) == ["a", "b", "c"]
+
+
+class _CountingModel:
+    """One-hot vectors by text length; counts the questions it embeds."""
+
+    model_id = "counting"
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    def passages(self, texts: Sequence[str]) -> Vectors:
+        return np.stack([self.query(t) for t in texts])
+
+    def query(self, text: str) -> Vectors:
+        self.asked.append(text)
+        return np.eye(DIM, dtype=np.float32)[len(text) % DIM]
+
+
+def test_the_noise_levels_questions_are_embedded_once_per_embedder(tmp_path: Path) -> None:
+    model = _CountingModel()
+    first = open_index(Settings(data_dir=tmp_path), embedder=model)
+    vectors = first.embed_known_queries(["今天天气", "附近有什么好吃的"])
+    first.close()
+    again = open_index(Settings(data_dir=tmp_path), embedder=model)  # another process, after an index change
+    assert np.array_equal(again.embed_known_queries(["今天天气", "附近有什么好吃的"]), vectors)
+    again.close()
+    assert model.asked == ["今天天气", "附近有什么好吃的"]
+    assert [int(np.argmax(v)) for v in vectors] == [4, 8]
