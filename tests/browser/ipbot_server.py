@@ -1,4 +1,4 @@
-"""A real `ipbot serve` subprocess on a free port over a given data directory, for the volunteer tier."""
+"""A real `ipbot serve` subprocess on a free port over a given data directory, for the browser tier."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ CHROMIUM_ARGS = [
     "--no-sandbox",
     "--headless",
     "--disable-gpu",
+    "--disable-background-networking",
     "--no-first-run",
     "--disable-component-update",
 ]
@@ -39,7 +40,7 @@ def need_browser() -> None:
         pytest.skip(reason)
 
 
-def _ipbot() -> list[str]:
+def ipbot() -> list[str]:
     script = Path(sys.executable).parent / "ipbot"
     return [str(script)] if script.exists() else [sys.executable, "-m", "cli.main"]
 
@@ -50,17 +51,31 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@contextmanager
-def ipbot_serve(data: Path, log_path: Path, env: dict[str, str]) -> Iterator[str]:
-    """The server's base URL once /healthz answers; stopped on leaving the block."""
+def ipbot_env(data: Path, env: dict[str, str]) -> dict[str, str]:
+    """This process's environment without ipbot's settings, over `data`, with `env` on top."""
     clean = {
         k: v for k, v in os.environ.items() if not k.startswith(("IPBOT_", "LLM_", "CHROMA_", "WECHAT_"))
     }
-    full = {**clean, "IPBOT_DATA_DIR": str(data), "OMP_NUM_THREADS": "1", **env}
+    return {**clean, "IPBOT_DATA_DIR": str(data), "OMP_NUM_THREADS": "1", **env}
+
+
+def add_user(data: Path, env: dict[str, str], name: str, role: str, password: str) -> None:
+    """`ipbot user add` on the data directory (the password read from stdin)."""
+    command = [*ipbot(), "user", "add", name, "--role", role]
+    full = ipbot_env(data, env)
+    subprocess.run(
+        command, input=password + "\n", text=True, env=full, cwd=REPO, check=True, capture_output=True
+    )
+
+
+@contextmanager
+def ipbot_serve(data: Path, log_path: Path, env: dict[str, str]) -> Iterator[str]:
+    """The server's base URL once /healthz answers; stopped on leaving the block."""
+    full = ipbot_env(data, env)
     port = _free_port()
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [*_ipbot(), "serve", "--port", str(port)],
+            [*ipbot(), "serve", "--port", str(port)],
             env=full,
             cwd=REPO,
             stdout=log,

@@ -10,10 +10,7 @@ import io
 import json
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,99 +19,44 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
+from tests.browser.ipbot_server import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    REPO,
+    add_user,
+    ipbot,
+    ipbot_env,
+    ipbot_serve,
+    need_browser,
+)
+
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
-REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "var" / "test-artifacts" / "console"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 TOKEN = "b" * 16 + "0123456789abcdef"
 PASSWORD = "browser-pass-1"
 QUESTION = "杨浦区贴息"
 REDOC_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
 
 
-def _need_browser() -> None:
-    missing = [] if CHROMIUM.exists() else [str(CHROMIUM)]
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("the playwright package")
-    if missing:
-        reason = (
-            f"browser tier needs {', '.join(missing)}: run `make browser` as root (apt-get install chromium)"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-
-def _ipbot() -> list[str]:
-    script = Path(sys.executable).parent / "ipbot"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "cli.main"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def data(built_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A private copy of the corpus index, shared by the server and the CLI runs of this module."""
-    _need_browser()
+    need_browser()
     target = tmp_path_factory.mktemp("console-browser") / "data"
     shutil.copytree(built_data_dir, target)
     return target
 
 
-def _env(data: Path) -> dict[str, str]:
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("IPBOT_", "LLM_", "CHROMA_", "WECHAT_"))},
-        "IPBOT_DATA_DIR": str(data),
-        "ADMIN_TOKEN": TOKEN,
-        "IPBOT_CONSOLE_SECURE_COOKIE": "0",
-        "IPBOT_RATE_PER_IP": "0",
-        "OMP_NUM_THREADS": "1",
-    }
+SERVED = {"ADMIN_TOKEN": TOKEN, "IPBOT_CONSOLE_SECURE_COOKIE": "0", "IPBOT_RATE_PER_IP": "0"}
 
 
 @pytest.fixture(scope="module")
 def server(data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`ipbot serve` on a free port over a private copy of the corpus index, with an admin account."""
-    env = _env(data)
-    add = [*_ipbot(), "user", "add", "alice", "--role", "admin"]
-    subprocess.run(add, input=PASSWORD + "\n", text=True, env=env, cwd=REPO, check=True, capture_output=True)
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("console-browser-log") / "serve.log").open("w")
-    process = subprocess.Popen(
-        [*_ipbot(), "serve", "--port", str(port)], env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"ipbot serve did not start: see {log.name}")
-            time.sleep(0.2)
+    add_user(data, SERVED, "alice", "admin", PASSWORD)
+    with ipbot_serve(data, tmp_path_factory.mktemp("console-browser-log") / "serve.log", SERVED) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 @pytest.fixture(scope="module")
@@ -271,8 +213,8 @@ def test_a_down_vote_worked_into_a_published_curated_answer_is_served_by_ipbot_a
     curated_id = int(first.get_attribute("id").removeprefix("c"))
 
     asked = subprocess.run(
-        [*_ipbot(), "ask", "--quick", "--json", f"请问{QUESTION}"],
-        env=_env(data),
+        [*ipbot(), "ask", "--quick", "--json", f"请问{QUESTION}"],
+        env=ipbot_env(data, SERVED),
         cwd=REPO,
         capture_output=True,
         text=True,

@@ -6,27 +6,16 @@ Screenshots go to var/test-artifacts/console/ (not committed)."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
-from tests.browser.test_console_browser import (
-    ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    REPO,
-    _free_port,
-    _ipbot,
-    _need_browser,
-)
+from tests.browser.ipbot_server import CHROMIUM, CHROMIUM_ARGS, add_user, ipbot_serve, need_browser
+from tests.browser.test_console_browser import ARTIFACTS
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -65,45 +54,21 @@ def make_docx(path: Path) -> Path:
 @pytest.fixture(scope="module")
 def server(built_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`ipbot serve` with an admin account and a folder holding one small question set."""
-    _need_browser()
+    need_browser()
     data = tmp_path_factory.mktemp("console-docs-browser") / "data"
     shutil.copytree(built_data_dir, data)
     sets = tmp_path_factory.mktemp("eval-sets")
     lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in EVAL_SET)
     (sets / "smoke.jsonl").write_text(lines, encoding="utf-8")
     env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("IPBOT_", "LLM_", "CHROMA_", "WECHAT_"))},
-        "IPBOT_DATA_DIR": str(data),
-        "IPBOT_EVAL_DIR": str(sets),
         "ADMIN_TOKEN": TOKEN,
         "IPBOT_CONSOLE_SECURE_COOKIE": "0",
         "IPBOT_RATE_PER_IP": "0",
-        "OMP_NUM_THREADS": "1",
+        "IPBOT_EVAL_DIR": str(sets),
     }
-    add = [*_ipbot(), "user", "add", "alice", "--role", "admin"]
-    subprocess.run(add, input=PASSWORD + "\n", text=True, env=env, cwd=REPO, check=True, capture_output=True)
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("console-docs-log") / "serve.log").open("w")
-    process = subprocess.Popen(
-        [*_ipbot(), "serve", "--port", str(port)], env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"ipbot serve did not start: see {log.name}")
-            time.sleep(0.2)
+    add_user(data, env, "alice", "admin", PASSWORD)
+    with ipbot_serve(data, tmp_path_factory.mktemp("console-docs-log") / "serve.log", env) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
 
 
 @pytest.fixture(scope="module")
