@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import shutil
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,11 +23,13 @@ REFUSED = "劳动合同到期不续签有没有经济补偿？"
 
 @pytest.fixture(scope="module")
 def client(built_data_dir, tmp_path_factory):
-    """The app over the shared corpus index, with its own conversation log."""
-    logbook = SqliteLogbook(tmp_path_factory.mktemp("console-api") / "state.sqlite")
-    settings = ServiceSettings(
-        bot=Settings(data_dir=built_data_dir), admin_token=TOKEN, rate_per_ip=0, rate_per_user=0
-    )
+    """The app over a private copy of the corpus index (its curated answers stay its own), with its own
+    conversation log."""
+    folder = tmp_path_factory.mktemp("console-api")
+    data = folder / "data"
+    shutil.copytree(built_data_dir, data)
+    logbook = SqliteLogbook(folder / "state.sqlite")
+    settings = ServiceSettings(bot=Settings(data_dir=data), admin_token=TOKEN, rate_per_ip=0, rate_per_user=0)
     with TestClient(create_app(settings, logbook=logbook)) as http:
         yield http
 

@@ -3,15 +3,11 @@ actions and gap list, the hit test's verdicts and threshold, and login rate limi
 
 import json
 import re
-import shutil
 
 import pytest
-from fastapi.testclient import TestClient
 
-from app.settings import Settings
-from service.app import create_app
-from service.settings import ServiceSettings
 from tests.cli_runner import run_cli
+from tests.console_support import CSRF, console_client, data_with_accounts
 
 pytestmark = pytest.mark.integration
 
@@ -20,28 +16,17 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 PASSWORD = "correct-horse-9"
 QUESTION = "杨浦区对知识产权质押融资贴息多少？"
 REWORDED = "请问杨浦区知识产权质押融资贴息是多少"
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_CSRF = CSRF
 
 
 @pytest.fixture(scope="module")
 def data(built_data_dir, tmp_path_factory):
-    target = tmp_path_factory.mktemp("console-curated") / "data"
-    shutil.copytree(built_data_dir, target)
-    for name, role in (("alice", "admin"), ("bob", "reviewer")):
-        assert run_cli(target, ["user", "add", name, "--role", role], stdin=PASSWORD + "\n").returncode == 0
-    return target
+    return data_with_accounts(built_data_dir, tmp_path_factory.mktemp("console-curated"), PASSWORD)
 
 
 @pytest.fixture(scope="module")
 def client(data):
-    settings = ServiceSettings(
-        bot=Settings(data_dir=data),
-        admin_token=TOKEN,
-        rate_per_ip=0,
-        rate_per_user=0,
-        console_secure_cookie=False,
-    )
-    with TestClient(create_app(settings), follow_redirects=False) as http:
+    with console_client(data, TOKEN) as http:
         yield http
 
 

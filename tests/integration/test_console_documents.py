@@ -3,24 +3,19 @@ their clause trees, clause switches seen by the hit test, evaluation runs and th
 
 import json
 import re
-import shutil
 import time
 
 import pytest
-from fastapi.testclient import TestClient
 
-from app.settings import Settings
 from cli.evaluator import QualityEvaluator
-from service.app import create_app
-from service.settings import ServiceSettings
-from tests.cli_runner import run_cli
+from tests.console_support import CSRF, console_client, data_with_accounts
 
 pytestmark = pytest.mark.integration
 
 TOKEN = "q" * 16 + "0123456789abcdef"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
 PASSWORD = "correct-horse-9"
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_CSRF = CSRF
 STATUTE = (
     "测试区专利资助办法\n\n第一条 为了鼓励发明创造，制定本办法。\n\n"
     "第二条 对获得授权的发明专利，每件资助八千元。\n\n第三条 本办法自2020年1月1日起施行，有效期至2021年12月31日。\n"
@@ -32,11 +27,7 @@ PAGES = ("/console/documents", "/console/eval", "/console/users", "/console/audi
 
 @pytest.fixture(scope="module")
 def data(built_data_dir, tmp_path_factory):
-    target = tmp_path_factory.mktemp("console-documents") / "data"
-    shutil.copytree(built_data_dir, target)
-    for name, role in (("alice", "admin"), ("bob", "reviewer")):
-        assert run_cli(target, ["user", "add", name, "--role", role], stdin=PASSWORD + "\n").returncode == 0
-    return target
+    return data_with_accounts(built_data_dir, tmp_path_factory.mktemp("console-documents"), PASSWORD)
 
 
 @pytest.fixture(scope="module")
@@ -55,15 +46,7 @@ def eval_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(data, eval_dir):
-    settings = ServiceSettings(
-        bot=Settings(data_dir=data),
-        admin_token=TOKEN,
-        rate_per_ip=0,
-        rate_per_user=0,
-        console_secure_cookie=False,
-        eval_dir=eval_dir,
-    )
-    with TestClient(create_app(settings, evaluator=QualityEvaluator()), follow_redirects=False) as http:
+    with console_client(data, TOKEN, evaluator=QualityEvaluator(), eval_dir=eval_dir) as http:
         yield http
 
 

@@ -3,7 +3,6 @@
 import csv
 import io
 import re
-import shutil
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,6 +11,7 @@ from app.settings import Settings
 from service.app import create_app
 from service.settings import ServiceSettings
 from tests.cli_runner import run_cli
+from tests.console_support import CSRF, console_client, data_with_accounts
 
 pytestmark = pytest.mark.integration
 
@@ -19,29 +19,17 @@ TOKEN = "p" * 16 + "0123456789abcdef"
 PASSWORD = "correct-horse-9"
 QUESTION = "杨浦区贴息"
 PAGES = ("/console", "/console/hit-test", "/console/logs", "/console/feedback", "/console/logs/export")
-_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_CSRF = CSRF
 
 
 @pytest.fixture(scope="module")
 def data(built_data_dir, tmp_path_factory):
-    target = tmp_path_factory.mktemp("console-pages") / "data"
-    shutil.copytree(built_data_dir, target)
-    for name, role in (("alice", "admin"), ("bob", "reviewer")):
-        result = run_cli(target, ["user", "add", name, "--role", role], stdin=PASSWORD + "\n")
-        assert result.returncode == 0 and name in result.stdout
-    return target
+    return data_with_accounts(built_data_dir, tmp_path_factory.mktemp("console-pages"), PASSWORD)
 
 
 @pytest.fixture(scope="module")
 def client(data):
-    settings = ServiceSettings(
-        bot=Settings(data_dir=data),
-        admin_token=TOKEN,
-        rate_per_ip=0,
-        rate_per_user=0,
-        console_secure_cookie=False,
-    )
-    with TestClient(create_app(settings), follow_redirects=False) as http:
+    with console_client(data, TOKEN) as http:
         yield http
 
 
