@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from .sounds import is_han, readings, word_readings
@@ -86,15 +86,27 @@ def _sound_index() -> dict[str, list[tuple[str, str, str]]]:
     return index
 
 
+@cache
+def _known_names() -> frozenset[str]:
+    return frozenset(gazetteer()) | frozenset(SHORT_NAMES)
+
+
+@cache
+def _name_sizes() -> tuple[int, ...]:
+    return tuple(sorted({len(k) for k in _sound_index()}))
+
+
+@lru_cache(maxsize=512)  # a question is read by several steps (places, districts, the text as meant)
 def misspellings(text: str) -> tuple[tuple[str, str, str], ...]:
     """(as written, as meant, district) for each district or place name written with one wrong character
     that reads the same (淞江 → 松江, 扬浦 → 杨浦, 黄埔 → 黄浦); names written right are places_in's."""
-    index, found = _sound_index(), []
-    known = set(gazetteer()) | set(SHORT_NAMES)
-    for size in sorted({len(k) for k in index}):
+    index, known, found = _sound_index(), _known_names(), []
+    for size in _name_sizes():
         for start in range(len(text) - size + 1):
             written = text[start : start + size]
-            if written in known or (size == 2 and not _stands_alone(text, start, start + 2)):
+            if written in known or not all(map(is_han, written)):
+                continue
+            if size == 2 and not _stands_alone(text, start, start + 2):
                 continue
             for at in range(size):
                 for reading, name, district in index.get(written[:at] + "?" + written[at + 1 :], ()):
