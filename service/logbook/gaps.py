@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from bot.query import analyse
 
 from .matching import similarity
-from .records import LoggedAnswer
+from .records import Logbook, LoggedAnswer, LogQuery, Rating
 
 GROUP_THRESHOLD = 0.5
 
@@ -67,3 +67,14 @@ def gap_list(
             groups.append(home)
         home.items.append(item)
     return sorted(groups, key=lambda g: -g.count)
+
+
+GAP_SOURCE = 500  # the latest refused and 👎 answers the gap list groups
+
+
+def open_gaps(logbook: Logbook, *, leave_out_channel: str) -> list[Gap]:
+    """The gap list now: refused or 👎 answers (not those of `leave_out_channel`: staff's hit tests),
+    grouped by similar wording, most frequent first."""
+    refused = logbook.query(LogQuery(refused=True, limit=GAP_SOURCE))
+    down = logbook.feedback(rating=Rating.DOWN, limit=GAP_SOURCE)
+    return gap_list(i for i in [*down, *refused] if i.entry.channel != leave_out_channel)

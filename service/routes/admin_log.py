@@ -11,8 +11,10 @@ from fastapi.responses import Response
 from app.serialize import answer_json
 
 from ..deps import AnswererDep, LogbookDep, require_admin
+from ..errors import NotFoundError
 from ..logbook.export import csv_text, jsonl_lines, logged_json
 from ..logbook.filters import MAX_LIMIT, log_query
+from ..logbook.gaps import open_gaps
 from ..logbook.hittest import ranked_candidates
 from ..logbook.records import LogQuery, Rating
 from ..logbook.schemas import HitTestOut, HitTestRequest, LogEntryOut, LogPage
@@ -101,6 +103,29 @@ def feedback(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
 ) -> list[dict[str, Any]]:
     return [logged_json(i) for i in logbook.feedback(rating=rating, limit=limit)]
+
+
+@router.post("/feedback/{answer_id}/read", responses=_ERRORS, summary="标记反馈已读（read=false：改回未读）")
+def feedback_read(answer_id: str, logbook: LogbookDep, read: bool = True) -> dict[str, Any]:
+    if not logbook.mark_read(answer_id, read=read):
+        raise NotFoundError(f"answer_id 为 {answer_id[:64]} 的回答没有反馈")
+    return {"answer_id": answer_id, "read": read}
+
+
+@router.get("/gaps", responses=_ERRORS, summary="缺口清单：被拒答或 👎 的问题，按相近措辞分组，最多的在前")
+def gaps(logbook: LogbookDep) -> list[dict[str, Any]]:
+    return [
+        {
+            "question": gap.question,
+            "count": gap.count,
+            "refused": gap.refused,
+            "rated_down": gap.rated_down,
+            "districts": sorted(gap.districts),
+            "questions": list(dict.fromkeys(i.entry.question for i in gap.items)),
+            "answer_ids": [i.entry.answer_id for i in gap.items],
+        }
+        for gap in open_gaps(logbook, leave_out_channel=HIT_TEST_CHANNEL)
+    ]
 
 
 @router.post("/hit-test", responses=_ERRORS, summary="命中测试：用户得到的回答及每个候选条款的得分与名次")

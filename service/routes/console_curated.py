@@ -10,14 +10,12 @@ from starlette.concurrency import run_in_threadpool
 
 from ..deps import AuditDep, LibraryDep, LogbookDep
 from ..logbook.curated import MAX_ANSWER_CHARS, QuoteMismatchError
-from ..logbook.gaps import gap_list
-from ..logbook.records import LogQuery, Rating
+from ..logbook.gaps import open_gaps
 from ..staff.web import AdminPoster, ConsoleDep, PostingViewer, ViewerDep
 from .admin_log import HIT_TEST_CHANNEL
 from .curated import CuratedDep
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-GAP_SOURCE = 500  # the latest refused and 👎 answers the gap list groups
 
 
 def _draft(
@@ -192,7 +190,5 @@ async def mark_read(
 
 
 def gaps(logbook: Any) -> list[Any]:
-    """Refused or 👎 answers, grouped by similar wording, most frequent first."""
-    refused = logbook.query(LogQuery(refused=True, limit=GAP_SOURCE))
-    down = logbook.feedback(rating=Rating.DOWN, limit=GAP_SOURCE)
-    return gap_list(i for i in [*down, *refused] if i.entry.channel != HIT_TEST_CHANNEL)
+    """Refused or 👎 answers of users (not hit tests), grouped by similar wording, most frequent first."""
+    return open_gaps(logbook, leave_out_channel=HIT_TEST_CHANNEL)

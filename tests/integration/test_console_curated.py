@@ -251,3 +251,27 @@ def test_publishing_and_unpublishing_are_in_the_audit_log(client, cited):
         "curated.unpublish",
         str(item["id"]),
     ) in actions
+
+
+def test_the_feedback_queue_and_gap_list_are_json_for_automation(client):
+    answer = client.post("/api/chat", json={"question": "松江区知识产权纠纷调解员怎么培养？"}).json()
+    client.post(
+        "/api/feedback", json={"answer_id": answer["answer_id"], "rating": "down", "reason": "答非所问"}
+    )
+    for question in ("员工加班费怎么算？", "请问员工加班费怎么算"):
+        assert client.post("/api/chat", json={"question": question}).json()["refused"]
+    url = f"/admin/feedback/{answer['answer_id']}/read"
+    assert client.post(url).status_code == 401  # the bearer token is required
+    assert client.post(url, headers=AUTH).json() == {"answer_id": answer["answer_id"], "read": True}
+    rows = {r["answer_id"]: r for r in client.get("/admin/feedback", headers=AUTH).json()}
+    assert rows[answer["answer_id"]]["feedback"]["read"] is True
+    assert client.post(url, params={"read": "false"}, headers=AUTH).json()["read"] is False
+    assert client.post("/admin/feedback/nope/read", headers=AUTH).status_code == 404
+    gaps = client.get("/admin/gaps", headers=AUTH).json()
+    overtime = next(g for g in gaps if "加班费" in g["question"])
+    assert (
+        overtime["count"] >= 2
+        and overtime["refused"] >= 2
+        and len(overtime["answer_ids"]) == overtime["count"]
+    )
+    assert any(answer["answer_id"] in g["answer_ids"] for g in gaps)
