@@ -105,7 +105,11 @@ def feedback(
     return [logged_json(i) for i in logbook.feedback(rating=rating, limit=limit)]
 
 
-@router.post("/feedback/{answer_id}/read", responses=_ERRORS, summary="标记反馈已读（read=false：改回未读）")
+@router.post(
+    "/feedback/{answer_id}/read",
+    responses={**_ERRORS, 404: {"model": ErrorOut}},
+    summary="标记反馈已读（read=false：改回未读）",
+)
 def feedback_read(answer_id: str, logbook: LogbookDep, read: bool = True) -> dict[str, Any]:
     if not logbook.mark_read(answer_id, read=read):
         raise NotFoundError(f"answer_id 为 {answer_id[:64]} 的回答没有反馈")
