@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 import console
+from core.text import cited_as
 
 from ..deps import ServicesDep
 from ..logbook.hittest import VERDICTS
@@ -87,6 +88,7 @@ def build_console(
 ) -> Console:
     templates = Jinja2Templates(directory=str(console.TEMPLATES))
     templates.env.filters["local_time"] = local_time
+    templates.env.globals["cited_as"] = cited_as  # 《short title》label, as answers cite a clause
     templates.env.globals.update(
         reasons=REASONS, channels=CHANNELS, feedback_reasons=[r.value for r in FeedbackReason]
     )
