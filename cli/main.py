@@ -150,9 +150,11 @@ def _curated_first(settings: Settings, index: Index) -> Callable[[str], Answer |
     """The published 精选答案 of the data directory's state store, served first to quick questions."""
     from app.wiring import STATE_FILE
     from service.curated_first import CuratedFirst, curated_answers
+    from service.index_reader import IndexReader
 
-    store = curated_answers(settings.data_dir / STATE_FILE, index)
-    return CuratedFirst(store=store).serve
+    reader = IndexReader(index)
+    store = curated_answers(settings.data_dir / STATE_FILE, reader)
+    return CuratedFirst(store=store, switched_off=reader.switched_off).serve
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:

@@ -21,7 +21,7 @@ from bot.assistant import Assistant
 from bot.refusal import load_thresholds
 from bot.sessions import DAY_S, SessionStore
 from core.errors import IpbotError
-from core.records import Answer, Chunk, DocumentMeta, Hit
+from core.records import Answer, Chunk, Hit
 from vectorstore.guard import StoreState
 from vectorstore.index import Index
 
@@ -35,6 +35,7 @@ from .evaluation.records import Evaluator
 from .evaluation.runner import Evaluations
 from .evaluation.store import EvalStore
 from .gate import IndexGate
+from .index_reader import IndexReader
 from .jobs import Job, Jobs
 from .limits import BodyLimitMiddleware
 from .logbook.records import Logbook
@@ -118,36 +119,6 @@ def _console(settings: ServiceSettings) -> Console | None:
         secure_cookie=settings.console_secure_cookie,
         threshold=load_thresholds(settings.bot.calibration_path).evidence,
     )
-
-
-def _clause_lookup(index: Index, gate: IndexGate) -> Callable[[str], Chunk | None]:
-    """Find an indexed clause by chunk id (curated answers check their quotes against it)."""
-
-    def lookup(chunk_id: str) -> Chunk | None:
-        with gate.reading():
-            return index.chunks().get(chunk_id)
-
-    return lookup
-
-
-def _switched_off(index: Index, gate: IndexGate) -> Callable[[], frozenset[str]]:
-    """The chunks switched off in the console (a curated answer quoting one is not served)."""
-
-    def switched_off() -> frozenset[str]:
-        with gate.reading():
-            return index.disabled()
-
-    return switched_off
-
-
-def _document_lookup(index: Index, gate: IndexGate) -> Callable[[str], DocumentMeta | None]:
-    """Find a document's metadata by id (answer cards show its 文号 and validity)."""
-
-    def lookup(doc_id: str) -> DocumentMeta | None:
-        with gate.reading():
-            return index.catalog.document(doc_id)
-
-    return lookup
 
 
 def _evaluations(
@@ -283,7 +254,8 @@ def create_app(
     )
     jobs = Jobs(on_finish=lambda job: _count_job(job, metrics))
     check_vectors = _vector_upkeep(index, library, jobs, metrics)
-    curated_store = curated_answers(settings.bot.data_dir / STATE_FILE, index, gate=gate, clock=clock)
+    reader = IndexReader(index, gate)
+    curated_store = curated_answers(settings.bot.data_dir / STATE_FILE, reader, clock=clock)
     answerer = Answerer(
         source=source,
         gate=gate,
@@ -291,7 +263,7 @@ def create_app(
         max_question_chars=settings.max_question_chars,
         metrics=metrics,
         logbook=logbook,
-        curated=CuratedFirst(store=curated_store, switched_off=_switched_off(index, gate)),
+        curated=CuratedFirst(store=curated_store, switched_off=reader.switched_off),
         clock=clock,
     )
     http = httpx.AsyncClient(timeout=httpx.Timeout(WECHAT_HTTP_TIMEOUT_S))
@@ -338,7 +310,7 @@ def create_app(
         events=EventStore(settings.bot.data_dir / STATE_FILE, clock=clock),
         limiter=RateLimiter(settings.rate_per_event),
         curated=curated_store,
-        docs=_document_lookup(index, gate),
+        docs=reader.document,
         channel=settings.bot.service_channel,
         secure_cookie=settings.console_secure_cookie,
         clock=clock,
@@ -370,7 +342,7 @@ def create_app(
             jobs=jobs,
             gate=gate,
             evaluator=evaluator,
-            lookup=_clause_lookup(index, gate),
+            lookup=reader.clause,
             clock=clock,
         ),
     )

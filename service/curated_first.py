@@ -4,36 +4,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from bot.query import QueryInfo, analyse, with_region
-from core.records import Answer, Chunk, Citation, DocumentMeta
-from vectorstore.index import Index
+from core.records import Answer, Citation
 
-from .gate import IndexGate
+from .index_reader import IndexReader
 from .logbook.curated import Curated, CuratedState, CuratedStore
 from .logbook.matching import best_match
 
 
 def curated_answers(
-    path: Path, index: Index, *, gate: IndexGate | None = None, clock: Callable[[], float] = time.time
+    path: Path, reader: IndexReader, *, clock: Callable[[], float] = time.time
 ) -> CuratedStore:
-    """The curated answers in the state store at `path`, checked against `index` (under `gate`'s read lock
-    when the index may change meanwhile, as in the server)."""
-
-    def reading() -> AbstractContextManager[None]:
-        return gate.reading() if gate is not None else nullcontext()
-
-    def clause(chunk_id: str) -> Chunk | None:
-        with reading():
-            return index.chunks().get(chunk_id)
-
-    def document(doc_id: str) -> DocumentMeta | None:
-        with reading():
-            return index.catalog.document(doc_id)
-
-    return CuratedStore(path, lookup=clause, document=document, clock=clock)
+    """The curated answers in the state store at `path`, checked against the index `reader` reads."""
+    return CuratedStore(path, lookup=reader.clause, document=reader.document, clock=clock)
 
 
 def curated_answer(
