@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from core.figures import AMOUNT, DATE, DOC_NUMBER, DURATION, FULL_DATE, MONEY, PERIOD
 from core.numerals import arabic, same_unit
@@ -75,10 +76,15 @@ def _bigrams(text: str) -> set[str]:
     }
 
 
+@lru_cache(maxsize=256)  # one question's pairs, for every sentence and window weighed against it
+def _asked_pairs(read: str) -> frozenset[str]:
+    return frozenset(_bigrams(normalize(strip_places(read))))
+
+
 def wording(info: QueryInfo, text: str) -> float:
     """A small score for the question's own two-character pieces standing in `text` (全市第一, 万人): the
     words a tokenizer splits differently from the documents still tell which part of a sentence answers."""
-    asked = _bigrams(normalize(strip_places(info.read)))
+    asked = _asked_pairs(info.read)
     if not asked:
         return 0.0
     return WORDING_WEIGHT * len(asked & _bigrams(normalize(text))) / len(asked)
