@@ -89,8 +89,8 @@ def compose(
     first = usable[0]
     if quick:
         return (first,)
-    if len(info.districts) > 1:
-        return _per_district(info, usable)
+    if info.compares:
+        return _per_region(info, usable)
     quotes = _with_its_list(first)
     same = [q for q in usable[1:] if q.hit is first.hit]
     duty = next((s for s in sentences(first.hit.chunk.text) if _DUTY.match(s)), "")
@@ -154,9 +154,9 @@ def _with_its_list(quote: Quote) -> list[Quote]:
     return [quote]
 
 
-def _per_district(info: QueryInfo, usable: Sequence[Quote]) -> tuple[Quote, ...]:
-    """A question about several districts: the best sentence of each district that has one."""
-    best = [next((q for q in usable if q.hit.chunk.region == d), None) for d in info.districts]
+def _per_region(info: QueryInfo, usable: Sequence[Quote]) -> tuple[Quote, ...]:
+    """A question about several regions: the best sentence of each region that has one."""
+    best = [next((q for q in usable if q.hit.chunk.region == r), None) for r in info.regions]
     return tuple(q for q in best if q is not None) or (usable[0],)
 
 
@@ -247,14 +247,14 @@ def citations_and_text(
         )
         spans = [answering_span(q, terms, info, limit) for q in group]
         lead = yes_no_lead(info, group[0].text) if n == 1 else ""  # what the answering sentence says
-        place = f"{chunk.region}：" if len(info.districts) > 1 and chunk.region else ""
+        place = f"{chunk.region}：" if info.compares and chunk.region else ""
         lines.append(f"{lead}{place}{'……'.join(spans)}[{n}]")
         sources.append(f"{cited_as(chunk.title, chunk.clause, chunk.region)}[{n}]")
     if quick:
         return citations, f"{lines[0]}\n依据{sources[0].removesuffix('[1]')}"
-    if len(info.districts) > 1:
+    if info.compares:
         quoted = {c.region for c in citations}
-        lines += [f"{d}：已收录的文件没有写明。" for d in info.districts if d not in quoted]
+        lines += [f"{r}：已收录的文件没有写明。" for r in info.regions if r not in quoted]
     if _WHICH_DOCUMENT.search(info.read):  # the documents are the answer: they come first
         lines.insert(0, "见于" + "；".join(dict.fromkeys(s.rsplit("[", 1)[0] for s in sources)) + "。")
     return citations, "\n".join([*lines, "依据：" + "；".join(sources)])

@@ -19,10 +19,12 @@ from .query import QueryInfo
 Term = tuple[str, float]
 
 _ANY_NUMBER = re.compile(r"\d")
-_COUNT_WORDS = "个|件|家|项|所|名|人|条|种|类|批|座|起|次"
+_COUNT_WORDS = "个|件|家|项|所|名|人|条|种|类|批|座|起"
 
 
 EVIDENCE_DEPTH = 3  # the evidence strength and the quotes come from this many best hits
+ASKED_REGION_BONUS = 0.6  # added to a sentence of a region the question asks about: docs/retrieval.md
+FIGURE_DEPTH = 5  # … and the sentences stating the asked figure from this many
 
 
 def idf(df: int, n: int) -> float:
@@ -106,9 +108,15 @@ def figure_rank(sentence: str, info: QueryInfo) -> float:
     return 0.4 if without_periods == text or DATE.search(without_periods) else 0.2
 
 
+@lru_cache(maxsize=8192)
+def _figures_read(text: str) -> str:
+    """The text normalised, its numerals as Arabic figures (a clause is read once, not per question)."""
+    return arabic(normalize(text))
+
+
 def states_figure(sentence: str, info: QueryInfo) -> bool:
-    """Does the sentence state the kind of figure the question asks for (五倍 as well as 5倍)?"""
-    text = arabic(normalize(sentence))
+    """Does the sentence (or clause) state the kind of figure the question asks for (五倍 as well as 5倍)?"""
+    text = _figures_read(sentence)
     if info.intent == Intent.DOCNUM:
         return bool(DOC_NUMBER.search(text))
     if info.intent == Intent.DATE:
@@ -141,6 +149,8 @@ class Quote:
 def _sentence_score(terms: Sequence[Term], sentence: str, hit: Hit, info: QueryInfo, prior: float) -> float:
     """Coverage of the question by the sentence in its clause's context, the hit's rank, the figure asked."""
     score = coverage(terms, f"{hit.chunk.clause}\n{sentence}") + 0.3 * prior
+    if info.districts and hit.chunk.region in info.regions:
+        score += ASKED_REGION_BONUS  # the asker's own district (and the city when compared with it) first
     if info.wants_figure:
         # the figure is what was asked: it outweighs the sentence's own share of the topic words (and the
         # wording, which a document's title shares with a question about the document)
@@ -158,4 +168,11 @@ def candidates(
         for hit in hits[:depth]
         for sentence in sentences(hit.chunk.text)
     ]
+    if info.wants_figure:  # the asked figure, stated a little further down the ranking, is the answer
+        found += [
+            Quote(hit, sentence, _sentence_score(terms, sentence, hit, info, hit.scores.fused / top))
+            for hit in hits[depth:FIGURE_DEPTH]
+            for sentence in sentences(hit.chunk.text)
+            if states_figure(sentence, info)
+        ]
     return sorted(found, key=lambda q: -q.score)

@@ -19,6 +19,7 @@ from core.places import (
     names_city,
     outside_place,
     places_in,
+    regions_in_order,
 )
 from core.records import FIGURE_INTENTS, Intent
 from core.text import to_simplified
@@ -73,6 +74,8 @@ class QueryInfo:
     read: str  # as retrieval reads it (see reading())
     districts: tuple[str, ...] = ()
     city: bool = False
+    with_city: bool = False  # the city named beside a district: 市里和区里都…, 上海市和杨浦区
+    order: tuple[str, ...] = ()  # the regions named, in the question's order (core.places.regions_in_order)
     outside: str = ""
     intent: Intent = Intent.GENERAL
     measure: str = ""
@@ -88,6 +91,19 @@ class QueryInfo:
     def wants_figure(self) -> bool:
         """Does the question ask for a figure (an amount, count, date, period, frequency or 文号)?"""
         return self.intent in FIGURE_INTENTS
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """The regions the question asks about, in its order: its districts (and the city beside them)."""
+        asked = (
+            (*self.districts, CITY) if self.with_city else self.districts or ((CITY,) if self.city else ())
+        )
+        return tuple(sorted(asked, key=lambda r: self.order.index(r) if r in self.order else len(self.order)))
+
+    @property
+    def compares(self) -> bool:
+        """Does the question ask about several regions (two districts, or a district and the city)?"""
+        return len(self.regions) > 1
 
     @property
     def about_a_document(self) -> bool:
@@ -151,6 +167,8 @@ def analyse(question: str) -> QueryInfo:
         read=as_meant(text),
         districts=districts,
         city=names_city(text) and not districts,
+        with_city=names_city(text) and bool(districts),
+        order=regions_in_order(text),
         outside=outside_place(text),
         intent=intent,
         measure=_measure(asked, measure) if intent == Intent.QUANTITY else "",

@@ -17,7 +17,7 @@ from vectorstore.guard import StoreUnavailableError
 from vectorstore.index import Index
 
 from .corpus_text import CorpusText
-from .evidence import Term, content_terms, coverage_normalized, idf
+from .evidence import Term, content_terms, coverage_normalized, idf, states_figure
 from .query import QueryInfo, region_allowed
 from .refusal import vague_floor
 from .spelling import read_as_meant
@@ -55,6 +55,7 @@ class FusionWeights:
     exact: float = 0.3
     region: float = 0.7
     coverage: float = 0.5
+    figure: float = 0.3  # a clause stating the kind of figure asked (几年 → 十五年): docs/retrieval.md
     candidates: int = 50
 
 
@@ -73,9 +74,11 @@ def fuse(
     exact: set[str],
     boosted: set[str],
     covered: Mapping[str, float],
+    stating: set[str],
     weights: FusionWeights,
 ) -> dict[str, float]:
-    """fused = w_d·norm(cos) + w_b·bm25/max(bm25) + w_e·[exact] + w_r·[asked region] + w_c·coverage."""
+    """fused = w_d·norm(cos) + w_b·bm25/max(bm25) + w_e·[exact] + w_r·[asked region] + w_c·coverage
+    + w_f·[states the kind of figure asked]."""
     top_bm25 = max(bm25.values(), default=0.0)
     dense_n = _normalised(dense)
     fused: dict[str, float] = {}
@@ -83,7 +86,7 @@ def fuse(
         score = weights.dense * dense_n.get(cid, 0.0)
         score += weights.bm25 * (bm25.get(cid, 0.0) / top_bm25 if top_bm25 > 0 else 0.0)
         score += weights.exact * (cid in exact) + weights.region * (cid in boosted)
-        score += weights.coverage * covered.get(cid, 0.0)
+        score += weights.coverage * covered.get(cid, 0.0) + weights.figure * (cid in stating)
         fused[cid] = score
     return fused
 
@@ -95,10 +98,11 @@ def _boosted(chunk: Chunk, info: QueryInfo) -> bool:
 
 
 def _each_district_first(hits: list[Hit], info: QueryInfo) -> list[Hit]:
-    """When a question names several districts, the best clause of each leads the ranking."""
-    if len(info.districts) < 2:
+    """When a question names several regions (districts, or a district and the city), the best clause of each
+    leads the ranking."""
+    if not info.compares:
         return hits
-    leaders = [next((h for h in hits if h.chunk.region == d), None) for d in info.districts]
+    leaders = [next((h for h in hits if h.chunk.region == r), None) for r in info.regions]
     first = sorted((h for h in leaders if h is not None), key=lambda h: -h.scores.fused)
     return first + [h for h in hits if h not in first]
 
@@ -196,7 +200,12 @@ class HybridRetriever:
         exact = {cid for cid in candidates if needles and all(n in texts[cid] for n in needles)}
         boosted = {cid for cid in candidates if _boosted(chunks[cid], info)}
         covered = {cid: coverage_normalized(terms, texts[cid]) for cid in candidates} if terms else {}
-        fused = fuse(dense, bm25, exact, boosted, covered, self._weights)
+        stating = (
+            {cid for cid in candidates if states_figure(chunks[cid].text, info)}
+            if info.wants_figure
+            else set()
+        )
+        fused = fuse(dense, bm25, exact, boosted, covered, stating, self._weights)
         ranked = sorted(fused, key=lambda cid: (-fused[cid], cid))
         off = self._index.disabled()  # switched off in the console: ranked, then dropped, never shown
         hits = [

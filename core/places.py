@@ -36,7 +36,7 @@ OUTSIDE = (
 ).split()
 # A Shanghai street named after a province or city is not that place (南京东路, 西藏中路, 四川北路 …).
 _ROAD = re.compile(r"^[东西南北中]?路")
-_CITY_WORDS = re.compile(r"上海|全市|本市|市级")
+_CITY_WORDS = re.compile(r"上海|全市|本市|市级|(?<![城都])市里")
 
 # Words that name a place, never a topic (the refusal rule does not count them as content).
 PLACE_WORDS = frozenset({"上海", "上海市", "全市", "本市", "市级", "区", "市", *DISTRICTS, *SHORT_NAMES})
@@ -155,6 +155,21 @@ def districts_in(text: str) -> tuple[str, ...]:
                 found.append(full)
     found.extend(d for _, d in places_in(text) if d not in found)
     return tuple(found)
+
+
+def regions_in_order(text: str) -> tuple[str, ...]:
+    """The districts a text names, and the city when it names it too (上海, 市里), in the text's order."""
+    text_only = _without_places(text)
+    at: dict[str, int] = {}
+    for short, full in SHORT_NAMES.items():
+        for match in re.finditer(short, text_only):
+            if _NOT_DISTRICT.get(short) != text_only[match.end() : match.end() + 1]:
+                at[full] = min(at.get(full, match.start()), match.start())
+    for place, district in places_in(text):
+        at[district] = min(at.get(district, len(text)), max(text.find(place), 0))
+    if city := _CITY_WORDS.search(text):
+        at[CITY] = city.start()
+    return tuple(sorted(at, key=lambda region: at[region]))
 
 
 def names_city(text: str) -> bool:

@@ -261,6 +261,8 @@ def test_an_everyday_count_is_answered_by_the_documents_classifier():
     # 多少个工作日 asks for days, not for a count of anything
     assert not states_figure("应当提交请求书等3个文件", analyse("官方多少个工作日能出报告？"))
     assert states_figure("自收到请求之日起2个月内作出", analyse("多少个月能出报告？"))
+    # how many of a thing is not how often something happens
+    assert not states_figure("每年组织开展入园惠企活动4次以上", analyse("区里一共设了几个站？"))
 
 
 def test_a_message_asking_two_things_gets_a_clause_for_each():
@@ -302,3 +304,63 @@ def test_a_yes_no_answer_mirrors_the_questions_verb_and_reads_the_answering_sent
     assert yes_no_lead(analyse("成果转化奖金会不会占绩效工资总额？"), said) == "不会。"
     assert yes_no_lead(analyse("成果转化奖金会占绩效工资总额吗？"), "应当纳入绩效工资总量。") == "会。"
     assert yes_no_lead(analyse("转让专利需要登记吗？"), "应当向国务院专利行政部门登记。") == "需要。"
+
+
+CITY_TITLE = "上海市专利转化运用专项行动实施方案"
+CITY_CENTRE = "（二）深入实施高价值专利培育工程，在创新主体中认定一批高价值专利培育中心。"
+DISTRICT_CENTRE = "努力提高知识产权创造质量。建设高价值专利培育示范中心。支持企业和高校院所合作。"
+
+
+def _region_hit(text: str, doc: str, region: str, fused: float) -> Hit:
+    chunk = Chunk(f"{doc}-{fused}", doc, f"{region}方案", f"{region}方案 › 一", text, region, "")
+    return Hit(chunk, Scores(dense=0.9, bm25=5.0, fused=fused))
+
+
+def test_a_question_naming_a_district_and_the_city_gets_each_in_the_order_asked():
+    info = analyse("我们在龙华，听说市里和区里都在搞高价值专利培育中心，两边分别是怎么说的？")
+    assert info.regions == ("徐汇区", "上海市") and info.compares
+    terms = _weights(info.text, {"高价值": 3.0, "培育": 2.0, "中心": 1.5, "专利": 1.0})
+    hits = [
+        _region_hit(CITY_CENTRE, "002", "上海市", 2.0),
+        _region_hit(DISTRICT_CENTRE, "004", "徐汇区", 1.6),
+    ]
+    decision = choose(info, hits, terms, THRESHOLDS, regions=REGIONS | {"徐汇区"}, quick=False)
+    citations, text = citations_and_text(decision.quotes, quick=False, info=info, terms=terms)
+    assert [c.region for c in citations] == ["徐汇区", "上海市"]
+    assert text.startswith("徐汇区：") and "\n上海市：" in text
+    reversed_info = analyse("上海市里和徐汇区里，对高价值专利培育中心分别是怎么说的？")
+    assert reversed_info.regions == ("上海市", "徐汇区")
+
+
+def test_a_district_question_quotes_its_own_district_before_a_closer_city_sentence():
+    info = analyse("泗泾这边有没有高价值专利培育中心？")
+    terms = _weights(info.text, {"高价值": 3.0, "培育": 2.0, "中心": 1.5, "专利": 1.0})
+    own = _region_hit(DISTRICT_CENTRE.replace("创造质量", "创造质量（松江）"), "001", "松江区", 1.6)
+    hits = [_region_hit(CITY_CENTRE, "002", "上海市", 2.0), own]
+    decision = choose(info, hits, terms, THRESHOLDS, regions=REGIONS, quick=False)
+    assert decision.quotes[0].hit is own
+    # a question naming only the city gives the city no such head start over a national law
+    assert not analyse("上海市里有什么要求？").districts
+
+
+def test_a_figure_stated_a_little_further_down_the_ranking_answers():
+    info = analyse("外观设计 保护期 几年")
+    terms = _weights(info.text, {"外观设计": 3.0})
+    scope = "外观设计专利权的保护范围以表示在图片或者照片中的该产品的外观设计为准。"
+    filing = "申请外观设计专利的，应当提交请求书、该外观设计的图片或者照片。"
+    term = "发明专利权的期限为二十年，实用新型专利权的期限为十年，外观设计专利权的期限为十五年。"
+    hits = [
+        _law(scope, "第六十四条", 2.4),
+        _law(filing, "第二十七条", 2.3),
+        _law(filing.replace("请求书", "简要说明"), "第二十三条", 2.2),
+        _law("申请人可以要求优先权。", "第二十九条", 1.8),
+        _law(term, "第四十二条", 1.7),
+    ]
+    decision = choose(info, hits, terms, THRESHOLDS, regions=REGIONS | {"全国"}, quick=False)
+    assert decision.reason is None
+    _, text = citations_and_text(decision.quotes, quick=False, info=info, terms=terms)
+    assert "十五年" in text[:80] and "第四十二条" in text
+    # past the figure depth the figure is not looked for: the clause that does not state it is quoted
+    assert choose(
+        info, [*hits[:4], *hits[:1], hits[4]], terms, THRESHOLDS, regions=REGIONS | {"全国"}, quick=False
+    ).reason

@@ -7,17 +7,18 @@ from quality.calibrate import best_cut
 
 
 def test_fusion_adds_normalised_dense_and_bm25_with_bonuses():
-    weights = FusionWeights(dense=1.0, bm25=1.0, exact=0.3, region=0.15, coverage=0.5)
+    weights = FusionWeights(dense=1.0, bm25=1.0, exact=0.3, region=0.15, coverage=0.5, figure=0.25)
     fused = fuse(
         dense={"a": 0.9, "b": 0.8},
         bm25={"a": 2.0, "c": 4.0},
         exact={"c"},
         boosted={"b"},
         covered={"a": 1.0},
+        stating={"b"},
         weights=weights,
     )
     assert fused["a"] == pytest.approx(1.0 + 0.5 + 0.5)
-    assert fused["b"] == pytest.approx(0.0 + 0.15)
+    assert fused["b"] == pytest.approx(0.0 + 0.15 + 0.25)
     assert fused["c"] == pytest.approx(1.0 + 0.3)
 
 
