@@ -25,6 +25,8 @@ from .spelling import read_as_meant
 BACKGROUND = Path(__file__).resolve().parent / "data" / "background_questions.txt"
 
 
+DISTRICT_LEAD_DEPTH = 5  # how far down a named district's own clause is moved to the top: docs/retrieval.md
+
 _degraded: ContextVar[list[str] | None] = ContextVar("ipbot_degraded", default=None)
 
 
@@ -97,11 +99,13 @@ def _boosted(chunk: Chunk, info: QueryInfo) -> bool:
     return info.city and chunk.region == CITY
 
 
-def _each_district_first(hits: list[Hit], info: QueryInfo) -> list[Hit]:
-    """When a question names several regions (districts, or a district and the city), the best clause of each
-    leads the ranking."""
+def asked_regions_first(hits: list[Hit], info: QueryInfo) -> list[Hit]:
+    """The asked region's best clause leads: for a question naming one district (or a town in it), its
+    district's best clause among the first few; for several regions (districts, or a district and the city),
+    the best clause of each."""
     if not info.compares:
-        return hits
+        own = next((h for h in hits[:DISTRICT_LEAD_DEPTH] if h.chunk.region in info.districts), None)
+        return hits if own is None else [own] + [h for h in hits if h is not own]
     leaders = [next((h for h in hits if h.chunk.region == r), None) for r in info.regions]
     first = sorted((h for h in leaders if h is not None), key=lambda h: -h.scores.fused)
     return first + [h for h in hits if h not in first]
@@ -213,4 +217,4 @@ class HybridRetriever:
             for cid in ranked
             if cid not in off and region_allowed(chunks[cid].region, info)
         ]
-        return _each_district_first(hits, info)[:k]
+        return asked_regions_first(hits, info)[:k]

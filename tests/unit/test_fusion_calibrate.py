@@ -2,7 +2,9 @@
 
 import pytest
 
-from bot.retrieve import FusionWeights, fuse
+from bot.query import analyse
+from bot.retrieve import DISTRICT_LEAD_DEPTH, FusionWeights, asked_regions_first, fuse
+from core.records import Chunk, Hit, Scores
 from quality.calibrate import best_cut
 
 
@@ -32,3 +34,26 @@ def test_best_cut_prefers_refusing_when_the_sides_overlap():
     cut = best_cut([0.3, 0.9], [0.5])
     assert cut.value > 0.5
     assert cut.errors == 1
+
+
+def _ranked(*regions: str) -> list[Hit]:
+    return [
+        Hit(Chunk(f"c{n}", f"d{n}", "t", "t › 一", "text", region), Scores(0.9, 1.0, 3.0 - 0.1 * n))
+        for n, region in enumerate(regions)
+    ]
+
+
+def test_a_named_districts_own_clause_leads_when_it_is_near_the_top():
+    info = analyse("泗泾这边有没有能挂牌交易的地方？")  # 泗泾 is a town of 松江区
+    hits = asked_regions_first(_ranked("上海市", "上海市", "上海市", "上海市", "松江区", "松江区"), info)
+    assert [h.chunk.chunk_id for h in hits[:2]] == ["c4", "c0"]
+    far = _ranked(*["上海市"] * DISTRICT_LEAD_DEPTH, "松江区")
+    assert asked_regions_first(far, info) == far  # too far down: the ranking stands
+    plain = _ranked("上海市", "松江区")
+    assert asked_regions_first(plain, analyse("有没有能挂牌交易的地方？")) == plain
+
+
+def test_a_question_comparing_regions_gets_the_best_clause_of_each_first():
+    info = analyse("杨浦和松江的贴息比例分别是多少？")
+    hits = asked_regions_first(_ranked("上海市", "松江区", "上海市", "杨浦区"), info)
+    assert [h.chunk.region for h in hits[:2]] == ["松江区", "杨浦区"]
