@@ -91,7 +91,7 @@ def compose(
         return (first,)
     if info.compares:
         return _per_region(info, usable)
-    quotes = _with_its_list(first)
+    quotes = _with_its_list(first) + _its_qualification(first)
     same = [q for q in usable[1:] if q.hit is first.hit]
     duty = next((s for s in sentences(first.hit.chunk.text) if _DUTY.match(s)), "")
     if info.intent == Intent.WHO and duty and duty != first.text:
@@ -127,6 +127,18 @@ def _each_ask(
         if fit(best) > 0:
             more.append(best)
     return more
+
+
+_QUALIFIES = re.compile(r"^(?:该|此|前款|上述|但是|但|除)")
+
+
+def _its_qualification(quote: Quote) -> list[Quote]:
+    """The sentence right after the quote when it qualifies it (该基数不包括…, 但是…除外, 前款规定…):
+    a rule is never quoted without the exception that follows it."""
+    parts = sentences(quote.hit.chunk.text)
+    at = parts.index(quote.text) if quote.text in parts else -1
+    after = parts[at + 1] if 0 <= at < len(parts) - 1 else ""
+    return [Quote(quote.hit, after, 0.0)] if _QUALIFIES.match(after) else []
 
 
 LIST_CHARS = 360  # the items quoted after a lead-in (应当符合下列条件：…)
@@ -247,6 +259,8 @@ def citations_and_text(
         )
         spans = [answering_span(q, terms, info, limit) for q in group]
         lead = yes_no_lead(info, group[0].text) if n == 1 else ""  # what the answering sentence says
+        if lead and any(_QUALIFIES.match(q.text) and _NEGATION.search(q.text) for q in group[1:]):
+            lead = ""  # a rule with an exception: the quote answers, not a bare 可以/不能
         place = f"{chunk.region}：" if info.compares and chunk.region else ""
         lines.append(f"{lead}{place}{'……'.join(spans)}[{n}]")
         sources.append(f"{cited_as(chunk.title, chunk.clause, chunk.region)}[{n}]")

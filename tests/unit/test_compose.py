@@ -364,3 +364,20 @@ def test_a_figure_stated_a_little_further_down_the_ranking_answers():
     assert choose(
         info, [*hits[:4], *hits[:1], hits[4]], terms, THRESHOLDS, regions=REGIONS | {"全国"}, quick=False
     ).reason
+
+
+def test_a_rule_is_quoted_with_the_exception_that_follows_it_and_gets_no_bare_yes():
+    basis = (
+        "第五条人民法院确定惩罚性赔偿数额时，应当以原告实际损失数额、被告违法所得数额作为计算基数。"
+        "该基数不包括原告为制止侵权所支付的合理开支；法律另有规定的，依照其规定。"
+    )
+    info = analyse("我们花的律师费，能算进惩罚性赔偿的基数里吗？")
+    terms = _weights(info.text, {"惩罚性赔偿": 3.0, "基数": 3.0})
+    decision = choose(info, [_law(basis, "第五条", 2.0)], terms, THRESHOLDS, regions=REGIONS, quick=False)
+    citations, text = citations_and_text(decision.quotes, quick=False, info=info, terms=terms)
+    assert "该基数不包括原告为制止侵权所支付的合理开支" in citations[0].quote
+    assert "不包括" in text[:80] and not text.startswith(("可以", "不能"))
+    # without a qualifying sentence after it, the yes/no lead stays
+    plain = _law(basis.split("该基数")[0], "第五条", 2.0)
+    decision = choose(info, [plain], terms, THRESHOLDS, regions=REGIONS, quick=False)
+    assert citations_and_text(decision.quotes, quick=False, info=info, terms=terms)[1].startswith("可以。")
