@@ -92,6 +92,8 @@ def compose(
     if info.compares:
         return _per_region(info, usable)
     quotes = _with_its_list(first) + _its_qualification(first)
+    if yes_no_lead(info, first.text) and quotes[0] is not first:
+        quotes = [first, *(q for q in quotes if q is not first)]  # the item that answers, then its lead-in
     same = [q for q in usable[1:] if q.hit is first.hit]
     duty = next((s for s in sentences(first.hit.chunk.text) if _DUTY.match(s)), "")
     if info.intent == Intent.WHO and duty and duty != first.text:
@@ -183,6 +185,8 @@ def _order(quotes: Sequence[Quote], *, who: bool = False) -> list[list[Quote]]:
         at = [text.find(q.text) for q in group]
         # the best sentence leads (with the lead-in or items that read on from it); the rest follow in order
         lead = next((n for n in range(1, len(group)) if at[n] < at[n - 1]), len(group))
+        if lead == 1 and len(group) > 1 and group[1].text.endswith(_LEAD_IN):
+            lead = 2  # an item put first (it answers a yes/no question) keeps its lead-in right after it
         group[:] = group[:lead] + sorted(group[lead:], key=lambda q: text.find(q.text))
         group.sort(key=lambda q: not (who and _DUTY.match(q.text)))
     return list(groups.values())

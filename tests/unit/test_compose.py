@@ -381,3 +381,17 @@ def test_a_rule_is_quoted_with_the_exception_that_follows_it_and_gets_no_bare_ye
     plain = _law(basis.split("该基数")[0], "第五条", 2.0)
     decision = choose(info, [plain], terms, THRESHOLDS, regions=REGIONS, quick=False)
     assert citations_and_text(decision.quotes, quick=False, info=info, terms=terms)[1].startswith("可以。")
+
+
+def test_a_yes_no_question_answered_by_a_listed_item_opens_with_the_item_then_its_lead_in():
+    intent = (
+        "第三条对于下列情形，人民法院可以初步认定被告具有侵害知识产权的故意：（一）被告经原告通知、警告后，仍继续实施侵权行为的；"
+        "（二）被告与原告之间存在劳动、合作、许可、经销、代理等关系，且接触过被侵害的知识产权的；"
+    )
+    info = analyse("被告以前是我们的经销商，接触过我们的技术资料，法院会认他是故意的吗？")
+    terms = _weights(info.text, {"经销": 4.0, "接触": 3.0, "故意": 2.0, "法院": 1.0})
+    decision = choose(info, [_law(intent, "第三条", 2.0)], terms, THRESHOLDS, regions=REGIONS, quick=False)
+    _, text = citations_and_text(decision.quotes, quick=False, info=info, terms=terms)
+    first = text.splitlines()[0]
+    assert first.startswith("会。（二）") and "接触过" in first[:80]
+    assert first.index("（二）") < first.index("对于下列情形")
