@@ -135,12 +135,19 @@ _QUALIFIES = re.compile(r"^(?:该|此|前款|上述|但是|但|除)")
 
 
 def _its_qualification(quote: Quote) -> list[Quote]:
-    """The sentence right after the quote when it qualifies it (该基数不包括…, 但是…除外, 前款规定…):
-    a rule is never quoted without the exception that follows it."""
+    """What follows the quote when it qualifies it (该基数不包括…, 但是…除外, 前款规定…) or ends the
+    sentence the quote leaves open at ；: a rule is never quoted without its exception or alternative."""
     parts = sentences(quote.hit.chunk.text)
     at = parts.index(quote.text) if quote.text in parts else -1
-    after = parts[at + 1] if 0 <= at < len(parts) - 1 else ""
-    return [Quote(quote.hit, after, 0.0)] if _QUALIFIES.match(after) else []
+    more: list[Quote] = []
+    while 0 <= at < len(parts) - 1 and len(more) < 2:
+        after, ends_open = parts[at + 1], parts[at].endswith(("；", ";"))
+        # a sentence cut at ； goes on (…五倍以下的罚款；没有违法所得的，…二十五万元以下的罚款。)
+        if not (_QUALIFIES.match(after) or (ends_open and not starts_clause(after))):
+            break
+        more.append(Quote(quote.hit, after, 0.0))
+        at += 1
+    return more
 
 
 LIST_CHARS = 360  # the items quoted after a lead-in (应当符合下列条件：…)

@@ -23,6 +23,7 @@ from core.places import (
 )
 from core.records import FIGURE_INTENTS, Intent
 from core.text import to_simplified
+from core.vocabulary import official_terms
 
 _PERIOD = re.compile(r"有效期|期限|执行期|实施期|哪几年|几年到几年|起止")
 _DATE = re.compile(r"哪天|哪一天|什么时候|何时|哪年|哪一年|几月|几号|日期|什么时间|印发时间|发布时间|截止")
@@ -136,9 +137,10 @@ def _intent(text: str) -> Intent:
 
 def reading(question: str) -> str:
     """The question as retrieval reads it: NFKC, simplified characters, articles also as the law writes
-    them (“11条” → 第十一条)."""
+    them (“11条” → 第十一条), everyday wordings also as policy texts write them (垃圾专利 → 非正常专利申请).
+    """
     text = to_simplified(unicodedata.normalize("NFKC", question)).strip()
-    missing = [a for a in articles_in(text) if a not in text]
+    missing = [a for a in articles_in(text) if a not in text] + list(official_terms(text))
     return f"{text} {' '.join(missing)}" if missing else text
 
 
@@ -154,7 +156,7 @@ def asking_part(text: str) -> str:
 def analyse(question: str) -> QueryInfo:
     """Read the question once; every later stage takes this record instead of re-parsing."""
     text = reading(question)
-    asked = asking_part(text)
+    asked = asking_part(to_simplified(unicodedata.normalize("NFKC", question)).strip())  # as written
     intent = _intent(asked)
     measure = _MEASURE.search(asked)
     numbers = [m for m in DOC_NUMBER.finditer(text) if m["prefix"]]

@@ -395,3 +395,16 @@ def test_a_yes_no_question_answered_by_a_listed_item_opens_with_the_item_then_it
     first = text.splitlines()[0]
     assert first.startswith("会。（二）") and "接触过" in first[:80]
     assert first.index("（二）") < first.index("对于下列情形")
+
+
+def test_a_sentence_left_open_at_a_semicolon_is_quoted_to_its_end():
+    fake = (
+        "第六十八条假冒专利的，除依法承担民事责任外，由负责专利执法的部门责令改正并予公告，没收违法所得，"
+        "可以处违法所得五倍以下的罚款；没有违法所得或者违法所得在五万元以下的，可以处二十五万元以下的罚款；"
+        "构成犯罪的，依法追究刑事责任。"
+    )
+    info = analyse("有人冒用我们的专利号，行政上会被怎么罚？")
+    terms = _weights(info.read, {"假冒专利": 4.0, "罚款": 3.0})
+    decision = choose(info, [_law(fake, "第六十八条", 2.0)], terms, THRESHOLDS, regions=REGIONS, quick=False)
+    quote = citations_and_text(decision.quotes, quick=False, info=info, terms=terms)[0][0].quote
+    assert "五倍以下的罚款" in quote and "二十五万元以下的罚款" in quote and "刑事责任" in quote

@@ -1,0 +1,33 @@
+"""How people say it and how policy texts write it: a shared vocabulary read from a data file."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+COLLOQUIAL = Path(__file__).resolve().parent / "data" / "colloquial_terms.txt"
+
+
+@cache
+def colloquial_terms() -> dict[str, str]:
+    """Each everyday wording (垃圾专利) with the term policy texts use for it (非正常专利申请)."""
+    found: dict[str, str] = {}
+    for line in COLLOQUIAL.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        term, _, sayings = line.partition(":")
+        found.update((saying, term.strip()) for saying in sayings.split())
+    return found
+
+
+@cache
+def _pattern() -> re.Pattern[str]:
+    return re.compile("|".join(re.escape(s) for s in sorted(colloquial_terms(), key=len, reverse=True)))
+
+
+def official_terms(text: str) -> tuple[str, ...]:
+    """The policy terms the text's everyday wordings stand for, in order, less those it already uses."""
+    terms = colloquial_terms()
+    found = dict.fromkeys(terms[m.group(0)] for m in _pattern().finditer(text))
+    return tuple(t for t in found if t not in text)

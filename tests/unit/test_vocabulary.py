@@ -1,0 +1,26 @@
+"""The shared vocabulary: everyday wordings read as policy texts write them, for retrieval only."""
+
+from bot.query import analyse, reading
+from core.records import Intent
+from core.vocabulary import colloquial_terms, official_terms
+
+
+def test_everyday_wordings_are_read_with_the_policy_term_they_stand_for():
+    assert official_terms("垃圾专利有人管吗") == ("非正常专利申请",)
+    assert official_terms("两个商标能一起抵押贷款吗") == ("质押",)
+    assert reading("打官司花的律师费能算进去吗").endswith("诉讼 合理开支")
+    # the longest wording wins, and a term the question already uses is not added again
+    assert official_terms("有人冒用我们的专利号") == ("假冒专利",)
+    assert official_terms("专利质押可以抵押吗") == ()
+    assert official_terms("商标的注册流程") == ()
+
+
+def test_the_added_terms_never_change_what_the_question_asks():
+    info = analyse("外观设计 保护期 几年")
+    assert "期限" in info.read and info.text == "外观设计 保护期 几年"
+    assert info.intent == Intent.QUANTITY and info.measure == "年"
+
+
+def test_the_vocabulary_file_reads_cleanly():
+    terms = colloquial_terms()
+    assert len(terms) > 30 and all(saying and term and saying != term for saying, term in terms.items())
