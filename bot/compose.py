@@ -273,7 +273,7 @@ def citations_and_text(
         if lead and any(_QUALIFIES.match(q.text) and _NEGATION.search(q.text) for q in group[1:]):
             lead = ""  # a rule with an exception: the quote answers, not a bare 可以/不能
         place = f"{chunk.region}：" if info.compares and chunk.region else ""
-        lines.append(f"{lead}{place}{'……'.join(spans)}[{n}]")
+        lines.append(f"{lead}{place}{_joined(spans, [q.text for q in group], chunk.text)}[{n}]")
         sources.append(f"{cited_as(chunk.title, chunk.clause, chunk.region)}[{n}]")
     if quick:
         return citations, f"{lines[0]}\n依据{sources[0].removesuffix('[1]')}"
@@ -283,6 +283,17 @@ def citations_and_text(
     if _WHICH_DOCUMENT.search(info.read):  # the documents are the answer: they come first
         lines.insert(0, "见于" + "；".join(dict.fromkeys(s.rsplit("[", 1)[0] for s in sources)) + "。")
     return citations, "\n".join([*lines, "依据：" + "；".join(sources)])
+
+
+def _joined(spans: Sequence[str], quoted: Sequence[str], text: str) -> str:
+    """The spans in order, run on where their sentences follow each other in the clause, else …… between."""
+    out = spans[0]
+    for n in range(1, len(spans)):
+        end = text.find(quoted[n - 1]) + len(quoted[n - 1])
+        follows = text.find(quoted[n], end) >= 0 and not text[end : text.find(quoted[n], end)].strip()
+        run_on = follows and not spans[n - 1].endswith("……") and not spans[n].startswith("……")
+        out += spans[n] if run_on else f"……{spans[n]}"
+    return out
 
 
 def place_note(info: QueryInfo) -> str:

@@ -408,3 +408,6 @@ def test_a_sentence_left_open_at_a_semicolon_is_quoted_to_its_end():
     decision = choose(info, [_law(fake, "第六十八条", 2.0)], terms, THRESHOLDS, regions=REGIONS, quick=False)
     quote = citations_and_text(decision.quotes, quick=False, info=info, terms=terms)[0][0].quote
     assert "五倍以下的罚款" in quote and "二十五万元以下的罚款" in quote and "刑事责任" in quote
+    # the sentences follow each other in the clause: they run on, with no …… between them
+    text = citations_and_text(decision.quotes, quick=False, info=info, terms=terms)[1]
+    assert "罚款；没有违法所得" in text and "罚款；构成犯罪" in text
