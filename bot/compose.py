@@ -209,6 +209,7 @@ _NEGATION = re.compile(
 _SENTENCE_END = "。！？；!?;…”’」』）)"
 SPAN_LIMIT = 120  # a longer sentence is cut to the window of its comma pieces that answers
 FIGURE_SPAN_LIMIT = 48  # a figure's window: the comma pieces around it
+YES_NO_SPAN_LIMIT = 76  # after 能。/不会。…: the window of the sentence that says so, within 80 characters
 
 
 def yes_no_lead(info: QueryInfo, quote: str) -> str:
@@ -268,8 +269,10 @@ def citations_and_text(
                 n, chunk.doc_id, chunk.title, chunk.doc_number, chunk.clause, chunk.region, chunk.text, quote
             )
         )
-        spans = [answering_span(q, terms, info, limit) for q in group]
         lead = yes_no_lead(info, group[0].text) if n == 1 else ""  # what the answering sentence says
+        # 不会。 and the window of the sentence that says so fit in the first 80 characters
+        first = min(limit, YES_NO_SPAN_LIMIT) if lead else limit
+        spans = [answering_span(q, terms, info, first if i == 0 else limit) for i, q in enumerate(group)]
         if lead and any(_QUALIFIES.match(q.text) and _NEGATION.search(q.text) for q in group[1:]):
             lead = ""  # a rule with an exception: the quote answers, not a bare 可以/不能
         place = f"{chunk.region}：" if info.compares and chunk.region else ""

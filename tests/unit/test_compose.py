@@ -411,3 +411,16 @@ def test_a_sentence_left_open_at_a_semicolon_is_quoted_to_its_end():
     # the sentences follow each other in the clause: they run on, with no …… between them
     text = citations_and_text(decision.quotes, quick=False, info=info, terms=terms)[1]
     assert "罚款；没有违法所得" in text and "罚款；构成犯罪" in text
+
+
+def test_a_yes_no_answer_shows_the_window_of_a_long_sentence_that_says_so():
+    pay = (
+        "除法律法规另有规定外，财政资金设立的竞争性科研项目的劳务费和绩效支出，经过技术合同认定登记的技术开发、"
+        "技术咨询、技术服务等活动的奖酬支出，以及职务科技成果转化奖酬支出，可以不纳入当年本单位绩效工资总量。"
+    )
+    info = analyse("我们院里给科研人员发的成果转化奖金，会不会占单位的绩效工资总额？")
+    terms = _weights(info.read, {"成果转化": 3.0, "绩效工资": 4.0, "科研": 1.0})
+    decision = choose(info, [_law(pay, "第三十八条", 2.0)], terms, THRESHOLDS, regions=REGIONS, quick=False)
+    citations, text = citations_and_text(decision.quotes, quick=False, info=info, terms=terms)
+    assert text.startswith("不会。……") and "不纳入当年本单位绩效工资总量" in text[:80]
+    assert citations[0].quote == pay  # the citation keeps the whole sentence
