@@ -55,10 +55,10 @@ def test_dev_set_meets_the_quality_bar(assistant):
 @pytest.mark.skipif(not (EVAL / "dev-colloquial.jsonl").exists(), reason="no dev-colloquial.jsonl")
 def test_colloquial_questions_do_not_slip_back(assistant):
     m = report_of(assistant, "dev-colloquial.jsonl").metrics
-    assert m["hit@5"] >= 0.90
-    assert m["citation_hit"] >= 0.80
-    assert m["fact_recall"] >= 0.75
-    assert m["facts_first_80"] >= 0.68
+    assert m["hit@5"] >= 0.93
+    assert m["citation_hit"] >= 0.90
+    assert m["fact_recall"] >= 0.83
+    assert m["facts_first_80"] >= 0.80
     assert m["false_refusal_rate"] <= 0.05
     assert m["refusal_accuracy"] >= 0.90
     assert m["unsupported_number_answers"] == 0
@@ -67,10 +67,10 @@ def test_colloquial_questions_do_not_slip_back(assistant):
 @pytest.mark.skipif(not EXTRA.exists(), reason="../shared/corpus-extra is not beside the project")
 def test_questions_on_regulations_do_not_slip_back(with_laws):
     m = report_of(with_laws, "dev-regulations.jsonl").metrics
-    assert m["hit@5"] >= 0.90
-    assert m["citation_hit"] >= 0.75
-    assert m["fact_recall"] >= 0.72
-    assert m["facts_first_80"] >= 0.55
+    assert m["hit@5"] >= 0.92
+    assert m["citation_hit"] >= 0.85
+    assert m["fact_recall"] >= 0.82
+    assert m["facts_first_80"] >= 0.67
     assert m["false_refusal_rate"] <= 0.05
     assert m["refusal_accuracy"] >= 0.90
     assert m["unsupported_number_answers"] == 0
