@@ -28,7 +28,7 @@ from .explain import considered
 from .followup import Rewrite, Turn, standalone
 from .prompts import Prompts
 from .query import QueryInfo, analyse, with_region
-from .refusal import Measures, Thresholds, measure, why
+from .refusal import Measures, Thresholds, measure, not_stated, why
 from .retrieve import FusionWeights, HybridRetriever
 from .sessions import SessionStore, check_session_id
 from .write import check_reply, given_citations, written_answer
@@ -224,8 +224,7 @@ class Assistant:
             citations, quoted = citations_and_text(
                 asked.decision.quotes, quick=False, info=asked.info, whole=True
             )
-            years = asked.decision.measures.missing
-            missing = f"{'、'.join(years)}的情况" if years else "具体数字、日期或文号"
+            missing = not_stated(asked.info, asked.decision.measures)
             text = self._prompts.figure_not_stated.render(
                 missing=missing, quoted=quoted, channel=self._options.channel
             )

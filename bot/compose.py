@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from core.figures import DATE
 from core.records import Citation, Hit, Intent, RefusalReason
-from core.text import cited_as, clause_marker, normalize, sentences, starts_clause
+from core.text import addresses, cited_as, clause_marker, normalize, sentences, starts_clause
 
 from .evidence import Quote, Term, candidates, coverage, states_figure, wording
 from .query import QueryInfo, asking_part, asks
@@ -161,7 +161,7 @@ def _with_its_list(quote: Quote) -> list[Quote]:
     if quote.text not in parts:
         return [quote]
     at = parts.index(quote.text)
-    if quote.text.endswith(_LEAD_IN):
+    if quote.text.endswith(_LEAD_IN) and not addresses(quote.text):  # a 主送 line introduces no list
         items, size = [], 0
         for part in parts[at + 1 :]:
             if size + len(part) > LIST_CHARS or part.endswith(_LEAD_IN):

@@ -12,7 +12,7 @@ from core.figures import AMOUNT, DATE, DOC_NUMBER, DURATION, FULL_DATE, MONEY, P
 from core.numerals import arabic, same_unit
 from core.places import PLACE_WORDS, strip_places
 from core.records import Hit, Intent
-from core.text import normalize, sentences
+from core.text import addresses, normalize, sentences
 
 from .query import QueryInfo
 
@@ -32,11 +32,15 @@ def idf(df: int, n: int) -> float:
     return math.log((n - df + 0.5) / (df + 0.5) + 1.0)
 
 
+# 两个, 三项, 几家: how many of something, never what the question is about (四条 stays: 第四条 is an article)
+_COUNTED = re.compile(r"[两一二三四五六七八九十几]+(?:个|家|项|种|类|批|位|份|次)")
+
+
 def content_terms(tokens: Sequence[str], weight: Callable[[str], float]) -> list[Term]:
-    """The question's informative terms with their weights (places and single characters left out)."""
+    """The question's informative terms with their weights (places, counts and single characters left out)."""
     seen: dict[str, float] = {}
     for token in tokens:
-        if token in PLACE_WORDS or (len(token) < 2 and not token.isdigit()):
+        if token in PLACE_WORDS or (len(token) < 2 and not token.isdigit()) or _COUNTED.fullmatch(token):
             continue
         seen.setdefault(normalize(token), weight(token))
     return list(seen.items())
@@ -116,6 +120,8 @@ def _figures_read(text: str) -> str:
 
 def states_figure(sentence: str, info: QueryInfo) -> bool:
     """Does the sentence (or clause) state the kind of figure the question asks for (五倍 as well as 5倍)?"""
+    if info.addressees:
+        return any(addresses(line) for line in sentence.splitlines())
     text = _figures_read(sentence)
     if info.intent == Intent.DOCNUM:
         return bool(DOC_NUMBER.search(text))

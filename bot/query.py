@@ -32,6 +32,17 @@ _DOCNUM = re.compile(r"文号|发文字号|字号")
 _WHO = re.compile(
     r"哪(?:些|个|几个|几家|家)(?:部门|单位|机构)|什么部门|责任单位|牵头|负责部门|由谁|谁负责|谁来|谁决定|主送"
 )
+_ADDRESSEES = re.compile(
+    r"(?:主送|抄送)(?:单位|机关|部门|对象)?|(?:发|印发|下发|送)(?:给|到)了?(?:哪些|哪几个|哪|谁|什么|各)(?:单位|部门|机关)?"
+)
+
+
+def without_addressee_words(text: str) -> str:
+    """The text without the words that ask for a notice's 主送 line (主送单位, 发给哪些单位): what the
+    question is about is the rest."""
+    return _ADDRESSEES.sub(" ", text)
+
+
 _QUANTITY = re.compile(
     r"多少|几[个家件项起次人名所批类种条站天年月万亿倍]|几成|比例|比重|占比|百分之|额度|金额|上限|最高|规模"
     r"|(?:哪些|什么|多少)(?:罚款|罚金|费用|补贴|补助|资助|奖励)"
@@ -87,11 +98,13 @@ class QueryInfo:
     exact: tuple[str, ...] = ()
     places: tuple[tuple[str, str], ...] = ()  # (place, district) read off a town, street or landmark
     respelt: tuple[tuple[str, str], ...] = ()  # (as written, as meant): 帖息 → 贴息 (bot.spelling)
+    addressees: bool = False  # asks to whom a notice is addressed (主送单位): its 主送 line answers
 
     @property
     def wants_figure(self) -> bool:
-        """Does the question ask for a figure (an amount, count, date, period, frequency or 文号)?"""
-        return self.intent in FIGURE_INTENTS
+        """Does the question ask for a figure (an amount, count, date, period, frequency or 文号), or for a
+        notice's 主送 line, which answers the same way: stated in a clause, or not at all?"""
+        return self.intent in FIGURE_INTENTS or self.addressees
 
     @property
     def regions(self) -> tuple[str, ...]:
@@ -108,8 +121,8 @@ class QueryInfo:
 
     @property
     def about_a_document(self) -> bool:
-        """A question about a document itself (when issued, how long it runs, its 文号)."""
-        return self.intent in (Intent.DATE, Intent.PERIOD, Intent.DOCNUM)
+        """A question about a document itself (when issued, how long it runs, its 文号, its 主送)."""
+        return self.intent in (Intent.DATE, Intent.PERIOD, Intent.DOCNUM) or self.addressees
 
 
 def _measure(text: str, found: re.Match[str] | None) -> str:
@@ -170,6 +183,7 @@ def analyse(question: str) -> QueryInfo:
         districts=districts,
         city=names_city(text) and not districts,
         with_city=names_city(text) and bool(districts),
+        addressees=bool(_ADDRESSEES.search(asked)),
         order=regions_in_order(text),
         outside=outside_place(text),
         intent=intent,

@@ -60,8 +60,10 @@ class Measures:
 
 
 def figure_coverage(info: QueryInfo, quote: Quote, terms: Sequence[Term]) -> float:
-    """How well a sentence stating the asked figure covers the question, read with its clause path."""
-    return coverage(terms, quote.text + quote.hit.chunk.clause)
+    """How well a sentence stating the asked figure covers the question, read with its clause path (a 主送
+    line with its whole notice, which names the document the question is about)."""
+    text = quote.hit.chunk.text if info.addressees else quote.text
+    return coverage(terms, text + quote.hit.chunk.clause)
 
 
 def _uncovered(info: QueryInfo, regions: Collection[str]) -> tuple[str, ...]:
@@ -173,14 +175,19 @@ _WHY = {
 }
 
 
+def not_stated(info: QueryInfo, m: Measures) -> str:
+    """What the documents do not state, as a refusal names it (2025年的情况, 主送单位, 具体数字…)."""
+    if m.missing:
+        return f"{'、'.join(m.missing)}的情况"
+    return "主送单位" if info.addressees else "具体数字、日期或文号"
+
+
 def why(reason: RefusalReason, info: QueryInfo, m: Measures, regions: Collection[str]) -> str:
     """The specific reason, as the refusal message states it."""
     covered = "、".join(sorted(r for r in regions if r and r not in (CITY, NATIONAL))) or "无"
     if CITY in regions:
         covered = f"上海市及{covered}" if covered != "无" else "上海市"
-    what = "具体数字、日期或文号"
-    if reason is RefusalReason.FIGURE_NOT_STATED and m.missing:
-        what = f"{'、'.join(m.missing)}的情况"
+    what = not_stated(info, m)
     return _WHY[reason].format(place=info.outside, missing="、".join(m.missing), covered=covered, what=what)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -12,13 +12,13 @@ from pathlib import Path
 
 from core.places import CITY, strip_places
 from core.records import Chunk, Hit, Scores
-from core.text import normalize
+from core.text import addresses, normalize
 from vectorstore.guard import StoreUnavailableError
 from vectorstore.index import Index
 
 from .corpus_text import CorpusText
 from .evidence import Term, content_terms, coverage_normalized, idf, states_figure
-from .query import QueryInfo, region_allowed
+from .query import QueryInfo, region_allowed, without_addressee_words
 from .refusal import vague_floor
 from .spelling import read_as_meant
 
@@ -78,13 +78,14 @@ def fuse(
     covered: Mapping[str, float],
     stating: set[str],
     weights: FusionWeights,
+    also: Collection[str] = (),
 ) -> dict[str, float]:
     """fused = w_d·norm(cos) + w_b·bm25/max(bm25) + w_e·[exact] + w_r·[asked region] + w_c·coverage
-    + w_f·[states the kind of figure asked]."""
+    + w_f·[states the kind of figure asked]; `also`: chunks scored though neither search found them."""
     top_bm25 = max(bm25.values(), default=0.0)
     dense_n = _normalised(dense)
     fused: dict[str, float] = {}
-    for cid in set(dense) | set(bm25):
+    for cid in set(dense) | set(bm25) | set(also):
         score = weights.dense * dense_n.get(cid, 0.0)
         score += weights.bm25 * (bm25.get(cid, 0.0) / top_bm25 if top_bm25 > 0 else 0.0)
         score += weights.exact * (cid in exact) + weights.region * (cid in boosted)
@@ -97,6 +98,19 @@ def _boosted(chunk: Chunk, info: QueryInfo) -> bool:
     if info.districts:
         return chunk.region in info.districts
     return info.city and chunk.region == CITY
+
+
+def headers_first(ranked: list[str], headers: Collection[str], chunks: Mapping[str, Chunk]) -> list[str]:
+    """The ranking with each document's header chunk moved up to just before that document's best clause."""
+    of_doc = {chunks[cid].doc_id: cid for cid in headers}
+    out: list[str] = []
+    for cid in ranked:
+        header = of_doc.pop(chunks[cid].doc_id, None)
+        if header is not None and header != cid:
+            out.append(header)
+        if cid not in out:
+            out.append(cid)
+    return out
 
 
 def asked_regions_first(hits: list[Hit], info: QueryInfo) -> list[Hit]:
@@ -120,6 +134,7 @@ class HybridRetriever:
         self._regions: tuple[object, frozenset[str]] = (None, frozenset())
         self._joined: tuple[object, CorpusText] = (None, CorpusText(""))
         self._noise: tuple[object, float] = (None, 0.0)
+        self._addressees: tuple[object, frozenset[str]] = (None, frozenset())
 
     def vague_floor(self) -> float:
         """The least term weight a question needs in this index (evidence.vague_floor)."""
@@ -141,7 +156,8 @@ class HybridRetriever:
         keyword = self._index.keyword()
         n = len(keyword.ids)
         corpus = self._corpus()
-        tokens = self._index.tokenizer.tokens(strip_places(info.read))
+        read = without_addressee_words(info.read) if info.addressees else info.read
+        tokens = self._index.tokenizer.tokens(strip_places(read))
         absent = [t for t in tokens if len(t) > 2 and not keyword.df(t) and normalize(t) not in corpus]
         known = [
             t
@@ -149,6 +165,14 @@ class HybridRetriever:
             if (keyword.df(t) or normalize(t) in corpus) and not any(t in whole for whole in absent)
         ]
         return content_terms(known, lambda t: idf(max(keyword.df(t), 1), n))
+
+    def _addressed(self) -> frozenset[str]:
+        """The chunks holding a notice's 主送 line (worked out once per index generation)."""
+        chunks = self._index.chunks()
+        if self._addressees[0] is not chunks:
+            found = (cid for cid, c in chunks.items() if any(addresses(line) for line in c.text.splitlines()))
+            self._addressees = (chunks, frozenset(found))
+        return self._addressees[1]
 
     def _corpus(self) -> CorpusText:
         """Every chunk's text in matching form, joined (rebuilt when the index changes)."""
@@ -209,8 +233,11 @@ class HybridRetriever:
             if info.wants_figure
             else set()
         )
-        fused = fuse(dense, bm25, exact, boosted, covered, stating, self._weights)
+        header = self._addressed() if info.addressees else frozenset()
+        fused = fuse(dense, bm25, exact, boosted, covered, stating, self._weights, also=header)
         ranked = sorted(fused, key=lambda cid: (-fused[cid], cid))
+        if header:  # asked to whom a notice is addressed: each ranked document's header, before its clauses
+            ranked = headers_first(ranked, header, chunks)
         off = self._index.disabled()  # switched off in the console: ranked, then dropped, never shown
         hits = [
             Hit(chunks[cid], Scores(dense=dense.get(cid, 0.0), bm25=bm25.get(cid, 0.0), fused=fused[cid]))

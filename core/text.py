@@ -39,6 +39,16 @@ def sentences(text: str) -> list[str]:
     ]
 
 
+# A notice's 主送 line: organs (…政府, …委、办、局, 各街道办事处) listed and closed with a colon.
+_ORGAN = r"[^\s。；;：:，,、]{0,16}(?:政府|委员会|委|办|局|厅|部门|单位|办事处|街道|镇|乡|院|所|会|中心|公司)"
+_ADDRESSEES = re.compile(rf"^{_ORGAN}(?:[、，,]{_ORGAN})*\s*[:：]$")
+
+
+def addresses(line: str) -> bool:
+    """Whether a line is a notice's 主送 line (各区人民政府,市政府各委、办、局:)."""
+    return len(line) <= 80 and bool(_ADDRESSEES.match(line.strip()))
+
+
 _CN = "一二三四五六七八九十百"
 _NUM = r"[一二三四五六七八九十百千零〇\d]+"
 # (kind, pattern) in the order they are tried; the kind decides nesting, not the order of appearance.
