@@ -21,13 +21,24 @@ def colloquial_terms() -> dict[str, str]:
     return found
 
 
+def _saying(saying: str) -> str:
+    """A Chinese wording as written; an English word whole (IP, not the ip of zip), in any case."""
+    return rf"(?<![A-Za-z]){re.escape(saying)}(?![A-Za-z])" if saying.isascii() else re.escape(saying)
+
+
 @cache
 def _pattern() -> re.Pattern[str]:
-    return re.compile("|".join(re.escape(s) for s in sorted(colloquial_terms(), key=len, reverse=True)))
+    ordered = sorted(colloquial_terms(), key=len, reverse=True)
+    return re.compile("|".join(_saying(s) for s in ordered), re.IGNORECASE)
+
+
+@cache
+def _folded() -> dict[str, str]:
+    return {saying.casefold(): term for saying, term in colloquial_terms().items()}
 
 
 def official_terms(text: str) -> tuple[str, ...]:
     """The policy terms the text's everyday wordings stand for, in order, less those it already uses."""
-    terms = colloquial_terms()
-    found = dict.fromkeys(terms[m.group(0)] for m in _pattern().finditer(text))
+    terms = _folded()
+    found = dict.fromkeys(terms[m.group(0).casefold()] for m in _pattern().finditer(text))
     return tuple(t for t in found if t not in text)

@@ -24,3 +24,9 @@ def test_the_added_terms_never_change_what_the_question_asks():
 def test_the_vocabulary_file_reads_cleanly():
     terms = colloquial_terms()
     assert len(terms) > 30 and all(saying and term and saying != term for saying, term in terms.items())
+
+
+def test_english_words_among_chinese_are_read_whole_and_in_any_case():
+    assert official_terms("我们去年在US先提交了发明patent申请") == ("外国", "专利")
+    assert official_terms("Trademark怎么注册") == ("商标",)
+    assert official_terms("USB接口和zip文件") == ()
