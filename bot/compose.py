@@ -8,7 +8,16 @@ from dataclasses import dataclass
 
 from core.figures import DATE
 from core.records import Citation, Hit, Intent, RefusalReason
-from core.text import addresses, cited_as, clause_marker, normalize, sentences, starts_clause
+from core.text import (
+    addresses,
+    cited_as,
+    clause_label,
+    clause_marker,
+    normalize,
+    sentences,
+    short_title,
+    starts_clause,
+)
 
 from .evidence import Quote, Term, candidates, coverage, states_figure, wording
 from .query import QueryInfo, asking_part, asks
@@ -199,9 +208,6 @@ def _order(quotes: Sequence[Quote], *, who: bool = False) -> list[list[Quote]]:
     return list(groups.values())
 
 
-_WHICH_DOCUMENT = re.compile(
-    r"哪(?:些|个|份|几份|几个)(?:文件|政策|方案|规定|法规|文本)|什么(?:文件|政策文件)"
-)
 _YES_NO = re.compile(r"吗|有没有|能不能|可不可以|是否|能否|可否|是不是|会不会|要不要|算不算|行不行")
 _NEGATION = re.compile(
     r"不得|不予|不能|不可|禁止|不属于|不授予|不适用|不再|无权|不视为|不构成|不包括|不纳入|不计入|不承担|不受"
@@ -283,9 +289,18 @@ def citations_and_text(
     if info.compares:
         quoted = {c.region for c in citations}
         lines += [f"{r}：已收录的文件没有写明。" for r in info.regions if r not in quoted]
-    if _WHICH_DOCUMENT.search(info.read):  # the documents are the answer: they come first
-        lines.insert(0, "见于" + "；".join(dict.fromkeys(s.rsplit("[", 1)[0] for s in sources)) + "。")
+    if info.which_documents:  # the documents are the answer: they come first, each once with its clauses
+        lines.insert(0, "见于" + _documents_line(citations) + "。")
     return citations, "\n".join([*lines, "依据：" + "；".join(sources)])
+
+
+def _documents_line(citations: Sequence[Citation]) -> str:
+    """《A》（九）、（十）；《B》第二条: each cited document once, with the clauses cited from it."""
+    labels: dict[str, list[str]] = {}
+    for c in citations:
+        label = clause_label(c.clause, c.title)
+        labels.setdefault(f"《{short_title(c.title, c.region)}》", []).extend([label] if label else [])
+    return "；".join(name + "、".join(dict.fromkeys(found)) for name, found in labels.items())
 
 
 def _joined(spans: Sequence[str], quoted: Sequence[str], text: str) -> str:

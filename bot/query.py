@@ -37,10 +37,16 @@ _ADDRESSEES = re.compile(
 )
 
 
-def without_addressee_words(text: str) -> str:
-    """The text without the words that ask for a notice's 主送 line (主送单位, 发给哪些单位): what the
-    question is about is the rest."""
-    return _ADDRESSEES.sub(" ", text)
+# Asking which documents say something (哪些文件提到…, 徐汇区有哪些政策): the documents are the answer.
+_WHICH_DOCUMENT = re.compile(
+    r"哪(?:些|个|份|几份|几个)[^，,。？?！!]{0,8}?(?:文件|政策|方案|规定|法规|文本)|什么(?:文件|政策文件)"
+)
+
+
+def topic_words(text: str) -> str:
+    """The text without the words that ask about documents themselves (主送单位, 发给哪些单位, 哪些文件,
+    有哪些政策): what the question is about is the rest."""
+    return _WHICH_DOCUMENT.sub(" ", _ADDRESSEES.sub(" ", text))
 
 
 _QUANTITY = re.compile(
@@ -120,9 +126,19 @@ class QueryInfo:
         return len(self.regions) > 1
 
     @property
+    def which_documents(self) -> bool:
+        """Does the question ask which documents say something (哪些文件提到…, 徐汇区有哪些政策)?"""
+        return bool(_WHICH_DOCUMENT.search(self.read))
+
+    @property
     def about_a_document(self) -> bool:
-        """A question about a document itself (when issued, how long it runs, its 文号, its 主送)."""
-        return self.intent in (Intent.DATE, Intent.PERIOD, Intent.DOCNUM) or self.addressees
+        """A question about documents themselves (when issued, how long one runs, its 文号, its 主送, which
+        documents there are)."""
+        return (
+            self.intent in (Intent.DATE, Intent.PERIOD, Intent.DOCNUM)
+            or self.addressees
+            or self.which_documents
+        )
 
 
 def _measure(text: str, found: re.Match[str] | None) -> str:

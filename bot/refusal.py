@@ -141,6 +141,8 @@ def decide(
         return m.rule
     if m.weight == 0 and not info.about_a_document:
         return RefusalReason.WEAK_EVIDENCE  # no word of the question stands in any document
+    if m.weight == 0 and info.which_documents and info.districts:
+        return None  # 徐汇区有哪些政策: the district's documents are the answer
     if m.weight < floor and not (info.about_a_document and (info.districts or info.city)):
         return RefusalReason.TOO_VAGUE
     if m.strength < thresholds.evidence or 0 < m.dense < noise:  # no dense scores: keyword search alone

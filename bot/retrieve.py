@@ -18,7 +18,7 @@ from vectorstore.index import Index
 
 from .corpus_text import CorpusText
 from .evidence import Term, content_terms, coverage_normalized, idf, states_figure
-from .query import QueryInfo, region_allowed, without_addressee_words
+from .query import QueryInfo, region_allowed, topic_words
 from .refusal import vague_floor
 from .spelling import read_as_meant
 
@@ -156,7 +156,7 @@ class HybridRetriever:
         keyword = self._index.keyword()
         n = len(keyword.ids)
         corpus = self._corpus()
-        read = without_addressee_words(info.read) if info.addressees else info.read
+        read = topic_words(info.read) if info.about_a_document else info.read
         tokens = self._index.tokenizer.tokens(strip_places(read))
         absent = [t for t in tokens if len(t) > 2 and not keyword.df(t) and normalize(t) not in corpus]
         known = [

@@ -1,7 +1,7 @@
 """Questions about to whom a notice is addressed (主送): its 主送 line answers, or nothing does."""
 
 from bot.compose import choose, citations_and_text
-from bot.query import analyse, without_addressee_words
+from bot.query import analyse, topic_words
 from bot.refusal import Measures, Thresholds, not_stated
 from bot.retrieve import headers_first
 from core.records import Chunk, Hit, Scores
@@ -27,7 +27,7 @@ def test_a_notices_addressee_line_is_told_from_a_lead_in():
 def test_a_question_asking_for_the_addressees_is_about_the_document():
     info = analyse("杨浦区试点城区工作方案的主送单位是哪些？")
     assert info.addressees and info.about_a_document and info.wants_figure
-    assert "主送" not in without_addressee_words(info.read)
+    assert "主送" not in topic_words(info.read)
     assert analyse("上海市的专利转化方案发给了哪些单位？").addressees
     assert not analyse("杨浦区贴息比例是多少？").addressees
 

@@ -424,3 +424,22 @@ def test_a_yes_no_answer_shows_the_window_of_a_long_sentence_that_says_so():
     citations, text = citations_and_text(decision.quotes, quick=False, info=info, terms=terms)
     assert text.startswith("不会。……") and "不纳入当年本单位绩效工资总量" in text[:80]
     assert citations[0].quote == pay  # the citation keeps the whole sentence
+
+
+def test_asking_which_policies_a_district_has_is_answered_with_its_documents_each_once():
+    info = analyse("徐汇区有哪些知识产权政策？")
+    assert info.which_documents and info.about_a_document
+    plan = "着力打造知识产权“徐汇方案”"
+    hits = [
+        Hit(Chunk(f"x{n}", "004", plan, f"{plan} › 第{n}段", text, "徐汇区"), Scores(0.9, 1.0, 2.0 - n / 10))
+        for n, text in [
+            (2, "徐汇区是国家知识产权综合管理改革试点区。"),
+            (7, "下一步，徐汇区将坚定不移实施知识产权战略。"),
+        ]
+    ]
+    decision = choose(info, hits, [], THRESHOLDS, regions=REGIONS | {"徐汇区"}, quick=False)
+    assert decision.reason is None
+    _, text = citations_and_text(decision.quotes, quick=False, info=info, terms=[])
+    assert text.startswith("见于《着力打造知识产权“徐汇方案”》第2段、第7段。")
+    # without a district there is nothing to list: a question with no topic stays refused
+    assert choose(analyse("有哪些政策？"), hits, [], THRESHOLDS, regions=REGIONS, quick=False).reason
