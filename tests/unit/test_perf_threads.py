@@ -18,10 +18,10 @@ QUIET, HALF, BUSY = Machine(cores=2, load=0.3), Machine(cores=2, load=2.1), Mach
         (Machine(2, 1.99), 2),
         (Machine(2, 2.0), 1),
         (BUSY, 1),
-        (Machine(8, 2.4), 6),
+        (Machine(8, 2.4), 7),
     ],
 )
-def test_free_cores_are_the_idle_whole_cores_and_our_own(machine: Machine, free: int) -> None:
+def test_free_cores_leave_one_per_whole_unit_of_load_beyond_the_first(machine: Machine, free: int) -> None:
     assert free_cores(machine) == free
 
 
