@@ -94,6 +94,11 @@ def summary(samples: Sequence[float]) -> dict[str, float]:
     return {"p50_ms": round(float(p50), 2), "p95_ms": round(float(p95), 2)}
 
 
+def paired(samples: Sequence[float], against: Sequence[float]) -> float:
+    """The median of the per-sample ratios (samples timed back to back, so load hits both alike)."""
+    return round(float(np.median(np.asarray(samples) / np.asarray(against))), 3)
+
+
 def rss_mb() -> dict[str, float]:
     """This process's resident memory now and at its peak (VmRSS, VmHWM)."""
     fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
@@ -252,9 +257,20 @@ def phase_serve(data: Path, scale: int, rounds: int) -> dict[str, object]:
     serving = rss_mb()  # before the recipe's collection is opened
     recipe = recipe_search(model, make_client(path=data / "chroma").get_collection(RECIPE_COLLECTION), 5)
     recipe("预热")
-    times["recipe"], times["recipe_floor"] = [], []
-    timed([("recipe_floor", model.query), ("recipe", recipe)], rounds, times)
+    times["recipe"], times["recipe_floor"], times["search_beside_recipe"] = [], [], []
+    beside = [
+        ("recipe_floor", model.query),
+        ("recipe", recipe),
+        ("search_beside_recipe", lambda q: assistant.search(q, 5)),
+    ]
+    timed(beside, rounds, times)
     out: dict[str, object] = {name: summary(samples) for name, samples in times.items()}
+    out["paired"] = {  # medians of per-question ratios, each pair timed back to back
+        "search_vs_floor": paired(times["search"], times["floor"]),
+        "ask_vs_floor": paired(times["ask"], times["floor"]),
+        "recipe_vs_its_floor": paired(times["recipe"], times["recipe_floor"]),
+        "search_vs_recipe": paired(times["search_beside_recipe"], times["recipe"]),
+    }
     out["samples"] = len(times["search"])
     out["first_answer_s"] = round(first_s, 2)
     out["serving_rss_mb"] = serving["peak"]
