@@ -41,7 +41,7 @@ def free_cores(machine: Machine) -> int:
     """Every core, less one per whole unit of load beyond the first (1 to `cores`).
 
     Passive OpenMP threads give their core back while they wait, so a second thread still pays off
-    on a machine that is busy but not full (2 cores: 37 vs 45 ms a query at load 1.3–1.5, even at
+    on a machine that is busy but not full (2 cores: 37 vs 45 ms a query at load 1.25–1.45, even at
     2.2, 1.4–2× slower at 3–6; docs/benchmarks.md, "Embedding threads")."""
     return max(1, min(machine.cores, machine.cores + 1 - math.floor(machine.load)))
 
