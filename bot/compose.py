@@ -140,7 +140,7 @@ def _each_ask(
     return more
 
 
-_QUALIFIES = re.compile(r"^(?:该|此|前款|上述|但是|但|除)")
+_QUALIFIES = re.compile(r"^(?:该|此(?!外)|前款|上述|但是|但|除)")  # 此外 (moreover) adds, it does not qualify
 
 
 def _its_qualification(quote: Quote) -> list[Quote]:

@@ -377,6 +377,10 @@ def test_a_rule_is_quoted_with_the_exception_that_follows_it_and_gets_no_bare_ye
     citations, text = citations_and_text(decision.quotes, quick=False, info=info, terms=terms)
     assert "该基数不包括原告为制止侵权所支付的合理开支" in citations[0].quote
     assert "不包括" in text[:80] and not text.startswith(("可以", "不能"))
+    # 此外 (moreover) adds something else: it is not quoted as the rule's qualification
+    added = _law(basis.split("该基数")[0] + "此外，人民法院可以参考行业惯例。", "第五条", 2.0)
+    decision = choose(info, [added], terms, THRESHOLDS, regions=REGIONS, quick=False)
+    assert "此外" not in citations_and_text(decision.quotes, quick=False, info=info, terms=terms)[1]
     # without a qualifying sentence after it, the yes/no lead stays
     plain = _law(basis.split("该基数")[0], "第五条", 2.0)
     decision = choose(info, [plain], terms, THRESHOLDS, regions=REGIONS, quick=False)
