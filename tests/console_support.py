@@ -18,6 +18,20 @@ from tests.cli_runner import run_cli
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ACCOUNTS = (("alice", "admin"), ("bob", "reviewer"))
+PASSWORD = "correct-horse-9"  # both accounts'
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of a console page's form."""
+    found = CSRF.search(html)
+    assert found is not None, "no csrf_token on the page"
+    return found.group(1)
+
+
+def log_in(client: TestClient, name: str = "alice", password: str = PASSWORD) -> Any:
+    """Post the login form as a browser would (the token read from the login page); the response."""
+    token = csrf_of(client.get("/console/login").text)
+    return client.post("/console/login", data={"name": name, "password": password, "csrf_token": token})
 
 
 def data_with_accounts(built: Path, folder: Path, password: str) -> Path:

@@ -7,13 +7,12 @@ import re
 import pytest
 
 from tests.cli_runner import run_cli
-from tests.console_support import CSRF, console_client, data_with_accounts
+from tests.console_support import CSRF, PASSWORD, console_client, data_with_accounts, log_in
 
 pytestmark = pytest.mark.integration
 
 TOKEN = "q" * 16 + "0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-PASSWORD = "correct-horse-9"
 QUESTION = "杨浦区对知识产权质押融资贴息多少？"
 REWORDED = "请问杨浦区知识产权质押融资贴息是多少"
 _CSRF = CSRF
@@ -34,11 +33,6 @@ def client(data):
 def browser(client):
     client.cookies.clear()
     return client
-
-
-def log_in(client, name="alice", password=PASSWORD):
-    token = _CSRF.search(client.get("/console/login").text).group(1)
-    return client.post("/console/login", data={"name": name, "password": password, "csrf_token": token})
 
 
 def csrf(client, path="/console/curated"):

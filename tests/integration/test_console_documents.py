@@ -8,13 +8,13 @@ import time
 import pytest
 
 from cli.evaluator import QualityEvaluator
-from tests.console_support import CSRF, console_client, data_with_accounts
+from tests.console_support import CSRF, PASSWORD, console_client, csrf_of, data_with_accounts
+from tests.console_support import log_in as fill_in_login
 
 pytestmark = pytest.mark.integration
 
 TOKEN = "q" * 16 + "0123456789abcdef"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
-PASSWORD = "correct-horse-9"
 _CSRF = CSRF
 STATUTE = (
     "测试区专利资助办法\n\n第一条 为了鼓励发明创造，制定本办法。\n\n"
@@ -51,11 +51,10 @@ def client(data, eval_dir):
 
 
 def log_in(client, name="alice"):
+    """A fresh browser logged in as `name`; the CSRF token of its pages."""
     client.cookies.clear()
-    token = _CSRF.search(client.get("/console/login").text).group(1)
-    response = client.post("/console/login", data={"name": name, "password": PASSWORD, "csrf_token": token})
-    assert response.status_code == 303
-    return _CSRF.search(client.get("/console/hit-test").text).group(1)
+    assert fill_in_login(client, name).status_code == 303
+    return csrf_of(client.get("/console/hit-test").text)
 
 
 def wait_for_job(client, job_id):

@@ -11,12 +11,11 @@ from app.settings import Settings
 from service.app import create_app
 from service.settings import ServiceSettings
 from tests.cli_runner import run_cli
-from tests.console_support import CSRF, console_client, data_with_accounts
+from tests.console_support import CSRF, PASSWORD, console_client, csrf_of, data_with_accounts, log_in
 
 pytestmark = pytest.mark.integration
 
 TOKEN = "p" * 16 + "0123456789abcdef"
-PASSWORD = "correct-horse-9"
 QUESTION = "杨浦区贴息"
 PAGES = ("/console", "/console/hit-test", "/console/logs", "/console/feedback", "/console/logs/export")
 _CSRF = CSRF
@@ -38,15 +37,6 @@ def browser(client):
     """The module's client with no cookies: a fresh browser."""
     client.cookies.clear()
     return client
-
-
-def csrf_of(html):
-    return _CSRF.search(html).group(1)
-
-
-def log_in(client, name="alice", password=PASSWORD):
-    token = csrf_of(client.get("/console/login").text)
-    return client.post("/console/login", data={"name": name, "password": password, "csrf_token": token})
 
 
 def test_no_page_is_reachable_logged_out(browser):
