@@ -164,11 +164,16 @@ def _intent(text: str) -> Intent:
     return Intent.QUANTITY if _QUANTITY.search(text) else Intent.GENERAL
 
 
+def _as_written(question: str) -> str:
+    """The question as typed, in matching form: NFKC and simplified characters."""
+    return to_simplified(unicodedata.normalize("NFKC", question)).strip()
+
+
 def reading(question: str) -> str:
     """The question as retrieval reads it: NFKC, simplified characters, articles also as the law writes
     them (“11条” → 第十一条), everyday wordings also as policy texts write them (垃圾专利 → 非正常专利申请).
     """
-    text = to_simplified(unicodedata.normalize("NFKC", question)).strip()
+    text = _as_written(question)
     missing = [a for a in articles_in(text) if a not in text] + list(official_terms(text))
     return f"{text} {' '.join(missing)}" if missing else text
 
@@ -185,7 +190,7 @@ def asking_part(text: str) -> str:
 def analyse(question: str) -> QueryInfo:
     """Read the question once; every later stage takes this record instead of re-parsing."""
     text = reading(question)
-    asked = asking_part(to_simplified(unicodedata.normalize("NFKC", question)).strip())  # as written
+    asked = asking_part(_as_written(question))  # what it asks, without the terms reading() adds
     intent = _intent(asked)
     measure = _MEASURE.search(asked)
     numbers = [m for m in DOC_NUMBER.finditer(text) if m["prefix"]]
