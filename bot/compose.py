@@ -20,7 +20,7 @@ from core.text import (
 )
 
 from .evidence import Quote, Term, candidates, coverage, states_figure, wording
-from .query import QueryInfo, asking_part, asks
+from .query import QueryInfo, asking_part
 from .refusal import Measures, Thresholds, answering, decide, measure
 
 QUICK_LIMIT = 120
@@ -83,7 +83,7 @@ def choose(
         return Composition(tuple(_with_its_list(on_topic[0])) if on_topic else (), reason, measures)
     if reason is not None:
         return Composition((), reason, measures)
-    if not quick and len(asks(info.read)) > 1:  # each question of the message may have its own clause
+    if not quick and len(info.questions) > 1:  # each question of the message may have its own clause
         found = candidates(info, hits, terms, depth=len(hits))
     quotes = compose(info, answering(info, found, terms, thresholds), terms, quick=quick)
     return Composition(quotes, None if quotes else RefusalReason.WEAK_EVIDENCE, measures)
@@ -126,7 +126,7 @@ def _each_ask(
     """A message that asks several things: the best sentence for each question whose words the quotes so far
     leave out (专利法有什么要求？上海市里还要过哪道审查？ → the law's article and the city's clause)."""
     more: list[Quote] = []
-    for ask in asks(info.read):
+    for ask in info.questions:
         own = [(t, w) for t, w in terms if t in normalize(ask)]
         if not own or any(coverage(own, q.text) >= 0.5 for q in [*quoted, *more]):
             continue
@@ -220,7 +220,7 @@ YES_NO_SPAN_LIMIT = 76  # after 能。/不会。…: the window of the sentence 
 
 def yes_no_lead(info: QueryInfo, quote: str) -> str:
     """能。/不能。/有。/是。 before the quote that answers a yes/no question ('' for other questions)."""
-    asked = asking_part(info.read)
+    asked = info.asking or asking_part(info.read)
     if info.intent != Intent.GENERAL or not _YES_NO.search(asked):
         return ""
     negative = bool(_NEGATION.search(quote))

@@ -43,7 +43,19 @@ def content_terms(tokens: Sequence[str], weight: Callable[[str], float]) -> list
         if token in PLACE_WORDS or (len(token) < 2 and not token.isdigit()) or _COUNTED.fullmatch(token):
             continue
         seen.setdefault(normalize(token), weight(token))
-    return list(seen.items())
+    return _families(seen)
+
+
+def _families(weights: dict[str, float]) -> list[Term]:
+    """One concept counted once: a compound and the parts the tokenizer also gives (惩罚性赔偿, 惩罚性, 惩罚,
+    赔偿) share the compound's weight, so a text holding the compound gets it whole and one holding a part
+    gets that part's share, and a sentence repeating one concept does not outweigh one answering the rest."""
+    owner = {
+        term: max((whole for whole in weights if term in whole and term != whole), key=len, default=term)
+        for term in weights
+    }
+    size = {whole: sum(1 for o in owner.values() if o == whole) for whole in set(owner.values())}
+    return [(term, weights[owner[term]] / size[owner[term]]) for term in weights]
 
 
 def coverage(terms: Sequence[Term], text: str) -> float:

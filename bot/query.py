@@ -105,6 +105,8 @@ class QueryInfo:
     places: tuple[tuple[str, str], ...] = ()  # (place, district) read off a town, street or landmark
     respelt: tuple[tuple[str, str], ...] = ()  # (as written, as meant): 帖息 → 贴息 (bot.spelling)
     addressees: bool = False  # asks to whom a notice is addressed (主送单位): its 主送 line answers
+    asking: str = ""  # the clauses that ask, as written (asking_part()); '' when not worked out
+    questions: tuple[str, ...] = ()  # each question of the message, as written (asks())
 
     @property
     def wants_figure(self) -> bool:
@@ -180,17 +182,16 @@ def reading(question: str) -> str:
 
 def asking_part(text: str) -> str:
     """The clauses of a question that ask (有没有…的地方？), without those that tell the situation
-    (手上有几个专利): those ending with a question mark, else those with a question word, else all."""
-    clauses = _CLAUSE.findall(text)
-    marked = [c for c in clauses if c.endswith(("？", "?"))]
-    worded = [c for c in clauses if _ASKS.search(c)]
-    return "，".join(marked or worded) or text
+    (手上有几个专利): its questions (see asks()), else the clauses with a question word, else all."""
+    worded = [c for c in _CLAUSE.findall(text) if _ASKS.search(c)]
+    return "，".join(asks(text) or worded) or text
 
 
 def analyse(question: str) -> QueryInfo:
     """Read the question once; every later stage takes this record instead of re-parsing."""
     text = reading(question)
-    asked = asking_part(_as_written(question))  # what it asks, without the terms reading() adds
+    written = _as_written(question)
+    asked = asking_part(written)  # what it asks, without the terms reading() adds
     intent = _intent(asked)
     measure = _MEASURE.search(asked)
     numbers = [m for m in DOC_NUMBER.finditer(text) if m["prefix"]]
@@ -215,6 +216,8 @@ def analyse(question: str) -> QueryInfo:
         greeting=len(text) <= _GREETING_MAX_CHARS and bool(_GREETING.search(text.strip())),
         exact=tuple(dict.fromkeys(exact)),
         places=places_in(text),
+        asking=asked,
+        questions=tuple(asks(written)),
     )
 
 
@@ -240,5 +243,10 @@ def with_region(question: str, region: str | None) -> str:
 
 
 def asks(text: str) -> list[str]:
-    """The separate questions of a message that asks several things (专利法有什么要求？市里要过哪道审查？)."""
-    return [c for c in _CLAUSE.findall(text) if c.endswith(("？", "?"))]
+    """The separate questions of a message that asks several things (专利法有什么要求？市里要过哪道审查？):
+    the clauses ending with a question mark, and the last one when it asks without one (…？有时间限制吗)."""
+    clauses = [c for c in _CLAUSE.findall(text) if c.strip()]
+    found = [c for c in clauses if c.endswith(("？", "?"))]
+    if clauses and not clauses[-1].endswith(("？", "?")) and _ASKS.search(clauses[-1]):
+        found.append(clauses[-1])
+    return found

@@ -265,6 +265,18 @@ def test_an_everyday_count_is_answered_by_the_documents_classifier():
     assert not states_figure("每年组织开展入园惠企活动4次以上", analyse("区里一共设了几个站？"))
 
 
+def test_a_compound_and_its_parts_count_as_one_concept():
+    # the tokenizer gives 惩罚性赔偿 with its parts; repeating that one concept must not outweigh a sentence
+    # that answers the rest of the question (基数 … 合理开支)
+    weights = {"惩罚性赔偿": 1.0, "惩罚性": 1.0, "惩罚": 1.0, "赔偿": 1.0, "基数": 1.0, "开支": 1.5}
+    terms = content_terms(list(weights), lambda t: weights[t])
+    repeats = "以此作为惩罚性赔偿数额的计算基数。"
+    answers = "该基数不包括原告为制止侵权所支付的合理开支。"
+    assert coverage(terms, answers) > coverage(terms, repeats)
+    assert coverage(terms, "惩罚性赔偿") == pytest.approx(1.0 / 3.5)  # the compound: its own weight, once
+    assert coverage(terms, "赔偿") == pytest.approx(0.25 / 3.5)  # a part alone: its share of it
+
+
 def test_a_message_asking_two_things_gets_a_clause_for_each():
     info = analyse("企业把专利权转让给外国公司，专利法有什么要求？上海市里还要过哪道审查？")
     terms = _weights(info.text, {"转让": 2.0, "外国": 3.0, "审查": 2.5, "专利法": 1.0, "要求": 1.0})

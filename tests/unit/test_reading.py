@@ -104,3 +104,25 @@ def test_article_numbers_are_found_however_written(question):
 @pytest.mark.parametrize("question", ["哪几家单位负责？", "责任单位是哪几个部门？"])
 def test_which_units_asks_who_not_how_many(question):
     assert analyse(question).intent == "who"
+
+
+@pytest.mark.parametrize(
+    ("message", "questions"),
+    [
+        (
+            "还能享受优先权吗？有时间限制吗",
+            ("还能享受优先权吗?", "有时间限制吗"),
+        ),  # the last one without its ？
+        ("专利法有什么要求？上海市里还要过哪道审查？", ("专利法有什么要求?", "上海市里还要过哪道审查?")),
+        ("我们公司在杨浦，贴息比例是多少", ("贴息比例是多少",)),
+        ("贴息比例是多少？谢谢", ("贴息比例是多少?",)),
+    ],
+)
+def test_each_question_of_a_message_is_found_even_when_typed_without_a_question_mark(message, questions):
+    assert analyse(message).questions == questions
+
+
+def test_the_situation_told_before_a_question_is_not_what_it_asks():
+    info = analyse("手上有几个专利，能申请贴息吗")  # 几个 tells the situation; the question is the yes/no
+    assert info.asking == "能申请贴息吗"
+    assert info.intent.value == "general"
