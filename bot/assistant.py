@@ -22,7 +22,7 @@ from core.records import (
 )
 from vectorstore.index import Index
 
-from .compose import Composition, choose, citations_and_text, place_note
+from .compose import Composition, choose, citations_and_text, place_note, uncovered_note
 from .evidence import Term, candidates
 from .explain import considered
 from .followup import Rewrite, Turn, standalone
@@ -252,6 +252,8 @@ class Assistant:
         citations, notes = self._relative_dates(citations)
         if not asked.quick and (taken := place_note(asked.info)):
             notes.append(taken)
+        if not asked.quick and (elsewhere := uncovered_note(asked.info, asked.decision.measures.missing)):
+            notes.append(elsewhere)
         text += "".join(f"\n{note}" for note in notes)
         return Answer(
             question=asked.info.text,

@@ -33,7 +33,8 @@ def _trim(sentence: str, terms: Sequence[Term], info: QueryInfo, limit: int) -> 
     if len(sentence) <= limit:
         return sentence
     pieces = [m.group(0) for m in _CLAUSE_PIECE.finditer(sentence)]
-    best, best_score = sentence[:limit], -1.0
+    # no window of whole pieces fits: the piece that states what was asked, whole (never a cut mid-word)
+    best, best_score = max(pieces, key=lambda p: states_figure(p, info) + coverage(terms, p)), -1.0
     for start in range(len(pieces)):
         window = ""
         for piece in pieces[start:]:
@@ -117,7 +118,8 @@ def compose(
     if other and same_place and other.score >= 0.85 * first.score and other.text != first.text:
         quotes.append(other)
     quotes += _each_ask(info, usable, terms, quotes)
-    return tuple(dict.fromkeys(quotes))
+    # any lead-in quoted (有下列情形之一的，不视为侵犯专利权：) comes with its items, never dangling
+    return tuple(dict.fromkeys(x for q in quotes for x in (_with_its_list(q) if q is not first else [q])))
 
 
 def _each_ask(
@@ -209,8 +211,12 @@ def _order(quotes: Sequence[Quote], *, who: bool = False) -> list[list[Quote]]:
 
 
 _YES_NO = re.compile(r"吗|有没有|能不能|可不可以|是否|能否|可否|是不是|会不会|要不要|算不算|行不行")
+# 给员工啥好处吗, 有哪些条件吗: a question word makes the 吗 a softener, not a yes/no question
+_WH = re.compile(r"什么|啥|哪|多少|几|怎么|怎样|如何|谁|为何|为什么")
+_A_NOT_A = re.compile(r"有没有|能不能|可不可以|是不是|会不会|要不要|需不需要|算不算|行不行|是否|能否|可否")
 _NEGATION = re.compile(
     r"不得|不予|不能|不可|禁止|不属于|不授予|不适用|不再|无权|不视为|不构成|不包括|不纳入|不计入|不承担|不受"
+    r"|免予|免除|无需|无须|不必|不需要|不丧失"
 )
 _SENTENCE_END = "。！？；!?;…”’」』）)"
 SPAN_LIMIT = 120  # a longer sentence is cut to the window of its comma pieces that answers
@@ -223,6 +229,8 @@ def yes_no_lead(info: QueryInfo, quote: str) -> str:
     asked = info.asking or asking_part(info.read)
     if info.intent != Intent.GENERAL or not _YES_NO.search(asked):
         return ""
+    if not _A_NOT_A.search(asked) and _WH.search(asked):
+        return ""
     negative = bool(_NEGATION.search(quote))
     if re.search(r"能|可以|可不可以|可否|行不行", asked):
         return "不能。" if negative else "可以。"
@@ -230,9 +238,11 @@ def yes_no_lead(info: QueryInfo, quote: str) -> str:
         return "没有。" if negative else "有。"
     if re.search(r"会不会|会.*吗", asked):
         return "不会。" if negative else "会。"
-    if re.search(r"要不要|需不需要|需要.*吗|必须.*吗", asked):
+    if re.search(r"要不要|需不需要|需要.*吗|必须.*吗|一定要.*吗", asked):
         return "不需要。" if negative else "需要。"
-    return "不是。" if negative else "是的。"
+    if re.search(r"是不是|是否|是.*吗|算不算|算.*吗", asked):
+        return "不是。" if negative else "是的。"
+    return ""  # another verb (也要赔钱吗): the quote answers, a bare 是的 could say the opposite
 
 
 def answering_span(quote: Quote, terms: Sequence[Term], info: QueryInfo, limit: int) -> str:
@@ -310,7 +320,8 @@ def _joined(spans: Sequence[str], quoted: Sequence[str], text: str) -> str:
         end = text.find(quoted[n - 1]) + len(quoted[n - 1])
         follows = text.find(quoted[n], end) >= 0 and not text[end : text.find(quoted[n], end)].strip()
         run_on = follows and not spans[n - 1].endswith("……") and not spans[n].startswith("……")
-        out += spans[n] if run_on else f"……{spans[n]}"
+        out = out if run_on else f"{out.removesuffix('……')}……"
+        out += spans[n].removeprefix("……") if not run_on else spans[n]
     return out
 
 
@@ -318,3 +329,10 @@ def place_note(info: QueryInfo) -> str:
     """（“顾村”按宝山区理解）: the district each town, street, landmark or misspelt name was taken for."""
     taken = [f"“{place}”按{district}" for place, district in info.places if place not in district]
     return f"（{'，'.join(taken)}理解）" if taken else ""
+
+
+def uncovered_note(info: QueryInfo, missing: Sequence[str]) -> str:
+    """（浦东新区的政策文件尚未收录，以上为全市或全国适用的规定）: an answer for a district without
+    documents of its own comes from a city text or a law, and the asker is told so."""
+    districts = [d for d in missing if d in info.districts]
+    return f"（{'、'.join(districts)}的政策文件尚未收录，以上为全市或全国适用的规定）" if districts else ""

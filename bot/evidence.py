@@ -19,6 +19,8 @@ from .query import QueryInfo
 Term = tuple[str, float]
 
 _ANY_NUMBER = re.compile(r"\d")
+_ACTIONS = "次|项|场|轮"  # 几次专项行动 is answered by 不少于10项 as well as by 4次
+_CALENDAR = ("月", "日")  # units a date also writes after a number
 _COUNT_WORDS = "个|件|家|项|所|名|人|条|种|类|批|座|起"
 
 
@@ -108,11 +110,25 @@ def wording(info: QueryInfo, text: str) -> float:
     return WORDING_WEIGHT * len(asked & _bigrams(normalize(text))) / len(asked)
 
 
-def figure_rank(sentence: str, info: QueryInfo) -> float:
+_CITED_TITLE = re.compile(r"《([^《》]*)》")
+
+
+def _others_period(sentence: str, title: str) -> bool:
+    """Does every period the sentence states belong to another document's title (《纲要（2021-2035年）》)?"""
+    text, own = _figures_read(sentence), _figures_read(title)
+    spans = [m.span() for m in _CITED_TITLE.finditer(text) if m.group(1) not in own]
+    periods = [p.start() for p in PERIOD.finditer(text)]
+    return bool(periods) and all(any(a <= p < b for a, b in spans) for p in periods)
+
+
+def figure_rank(sentence: str, info: QueryInfo, title: str = "") -> float:
     """How exactly the sentence states the figure asked for: 0 not at all … 1 fully (a full date, an amount
-    in 元 when money is asked; a multiple or a share of something stands below an amount)."""
+    in 元 when money is asked; a multiple or a share of something stands below an amount; a period of a
+    plan the sentence only names, below the document's own)."""
     if not states_figure(sentence, info):
         return 0.0
+    if info.intent == Intent.PERIOD and title and _others_period(sentence, title):
+        return 0.3
     if info.intent == Intent.QUANTITY and info.money and not info.measure:
         return 1.0 if AMOUNT.search(arabic(normalize(sentence))) else 0.6
     if info.intent != Intent.DATE:
@@ -148,7 +164,9 @@ def states_figure(sentence: str, info: QueryInfo) -> bool:
     if info.measure:
         unit = same_unit(normalize(info.measure))
         # 个 is the everyday classifier: 几个商标 is answered by 2.93件, 几个单位 by 5家
-        units = _COUNT_WORDS if unit == "个" else re.escape(unit)
+        units = _COUNT_WORDS if unit == "个" else _ACTIONS if unit in _ACTIONS else re.escape(unit)
+        if unit in _CALENDAR:  # 几个月 is a number of months, not the month of a date (今年10月, 2024年3月)
+            return bool(re.search(rf"(?<![年月\d.])\d+\s*(?:{units})", text))
         return bool(re.search(rf"\d(?:\.\d+)?(?:万|亿)?(?:{units})", text))
     if info.money:
         return bool(MONEY.search(text))
@@ -172,7 +190,7 @@ def _sentence_score(terms: Sequence[Term], sentence: str, hit: Hit, info: QueryI
     if info.wants_figure:
         # the figure is what was asked: it outweighs the sentence's own share of the topic words (and the
         # wording, which a document's title shares with a question about the document)
-        return score + 0.5 * coverage(terms, sentence) + figure_rank(sentence, info)
+        return score + 0.5 * coverage(terms, sentence) + figure_rank(sentence, info, hit.chunk.title)
     return score + coverage(terms, sentence) + wording(info, sentence)
 
 

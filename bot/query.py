@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.errors import InputError
@@ -25,7 +26,7 @@ from core.records import FIGURE_INTENTS, Intent
 from core.text import to_simplified
 from core.vocabulary import official_terms
 
-_PERIOD = re.compile(r"有效期|期限|执行期|实施期|哪几年|几年到几年|起止")
+_PERIOD = re.compile(r"有效期|期限|执行期|实施期|哪几年|几年到几年|哪年到哪年|起止")
 _DATE = re.compile(r"哪天|哪一天|什么时候|何时|哪年|哪一年|几月|几号|日期|什么时间|印发时间|发布时间|截止")
 _DURATION = re.compile(r"多久|多长时间|多长|频率|周期|几年一次|多少年")
 _DOCNUM = re.compile(r"文号|发文字号|字号")
@@ -43,15 +44,22 @@ _WHICH_DOCUMENT = re.compile(
 )
 
 
+# Asking for a document's own figures (实施期限, 有效期, 文号, 印发日期): words of the asking, not the topic.
+_DOCUMENT_FIGURE = re.compile(
+    r"(?:实施|执行|有效)期限?|有效期|起止(?:时间|日期)?|哪几年|几年到几年|哪年到哪年|发文字号|文号"
+    r"|(?:印发|发布|出台|施行)(?:时间|日期)"
+)
+
+
 def topic_words(text: str) -> str:
     """The text without the words that ask about documents themselves (主送单位, 发给哪些单位, 哪些文件,
-    有哪些政策): what the question is about is the rest."""
-    return _WHICH_DOCUMENT.sub(" ", _ADDRESSEES.sub(" ", text))
+    有哪些政策, 实施期限, 文号): what the question is about is the rest."""
+    return _DOCUMENT_FIGURE.sub(" ", _WHICH_DOCUMENT.sub(" ", _ADDRESSEES.sub(" ", text)))
 
 
 _QUANTITY = re.compile(
     r"多少|几[个家件项起次人名所批类种条站天年月万亿倍]|几成|比例|比重|占比|百分之|额度|金额|上限|最高|规模"
-    r"|(?:哪些|什么|多少)(?:罚款|罚金|费用|补贴|补助|资助|奖励)"
+    r"|(?:哪些|什么|多少)(?:罚款|罚金|费用)|多少(?:补贴|补助|资助|奖励)"  # 有什么奖励 asks what kind
 )
 _MEASURE = re.compile(
     r"(?:多少|几)\s*(个?工作日|个?小时|个月|个?星期|[个家件项起次人名所批类种条站天年周倍]|万件|亿元?|万元?|元)"
@@ -153,9 +161,9 @@ def _measure(text: str, found: re.Match[str] | None) -> str:
 _INTENTS = (
     (Intent.DOCNUM, _DOCNUM),
     (Intent.WHO, _WHO),
+    (Intent.DURATION, _DURATION),  # 期限是多久 asks how long (十五年), not which years a plan runs
     (Intent.PERIOD, _PERIOD),
     (Intent.DATE, _DATE),
-    (Intent.DURATION, _DURATION),
 )
 
 
@@ -164,6 +172,13 @@ def _intent(text: str) -> Intent:
         if pattern.search(text):
             return name
     return Intent.QUANTITY if _QUANTITY.search(text) else Intent.GENERAL
+
+
+def _first_intent(questions: Sequence[str], asked: str) -> Intent:
+    """What a message asks for: its first question that asks for something specific (诉讼时效是几年？
+    从什么时候开始算？ asks for a number of years first), else what its asking part asks."""
+    found = (_intent(q) for q in questions)
+    return next((i for i in found if i != Intent.GENERAL), None) or _intent(asked)
 
 
 def _as_written(question: str) -> str:
@@ -192,7 +207,8 @@ def analyse(question: str) -> QueryInfo:
     text = reading(question)
     written = _as_written(question)
     asked = asking_part(written)  # what it asks, without the terms reading() adds
-    intent = _intent(asked)
+    questions = asks(written)
+    intent = _first_intent(questions, asked)
     measure = _MEASURE.search(asked)
     numbers = [m for m in DOC_NUMBER.finditer(text) if m["prefix"]]
     exact = [m.group(0) for m in numbers] + list(articles_in(text))
@@ -217,7 +233,7 @@ def analyse(question: str) -> QueryInfo:
         exact=tuple(dict.fromkeys(exact)),
         places=places_in(text),
         asking=asked,
-        questions=tuple(asks(written)),
+        questions=tuple(questions),
     )
 
 

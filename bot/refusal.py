@@ -19,7 +19,7 @@ from core.figures import figure_in
 from core.places import CITY, NATIONAL, short_name
 from core.records import Hit, RefusalReason
 
-from .evidence import Quote, Term, coverage, idf, states_figure, strength
+from .evidence import EVIDENCE_DEPTH, Quote, Term, coverage, idf, states_figure, strength
 from .query import QueryInfo
 
 _YEAR = re.compile(r"(?:19|20)\d{2}年")
@@ -57,6 +57,7 @@ class Measures:
     asks_figure: bool = False
     missing: tuple[str, ...] = ()  # districts without documents, or years no clause speaks of
     dense: float = 1.0  # the best cosine among the top hits
+    cited: bool = False  # an article or 文号 the question names stands in the top hits (第42条讲的是什么)
 
 
 def figure_coverage(info: QueryInfo, quote: Quote, terms: Sequence[Term]) -> float:
@@ -124,7 +125,10 @@ def measure(
         figure = max((figure_coverage(info, q, terms) for q in stating), default=0.0)
     weight = sum(w for _, w in terms)
     dense = max((h.scores.dense for h in hits), default=0.0)
-    return Measures(rule, weight, strength(terms, hits), figure, info.wants_figure, missing, dense)
+    named = any(
+        e in f"{h.chunk.clause}\n{h.chunk.doc_number}" for h in hits[:EVIDENCE_DEPTH] for e in info.exact
+    )
+    return Measures(rule, weight, strength(terms, hits), figure, info.wants_figure, missing, dense, named)
 
 
 def decide(
@@ -145,7 +149,9 @@ def decide(
         return None  # 徐汇区有哪些政策: the district's documents are the answer
     if m.weight < floor and not (info.about_a_document and (info.districts or info.city)):
         return RefusalReason.TOO_VAGUE
-    if m.strength < thresholds.evidence or 0 < m.dense < noise:  # no dense scores: keyword search alone
+    # a short look-up by article or 文号 is far from everything in meaning, but the clause it names answers
+    far = 0 < m.dense < noise and not m.cited  # no dense scores (0): keyword search alone
+    if m.strength < thresholds.evidence or far:
         return RefusalReason.WEAK_EVIDENCE
     if m.figure < thresholds.sentence:
         return RefusalReason.FIGURE_NOT_STATED

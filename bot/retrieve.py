@@ -125,6 +125,17 @@ def asked_regions_first(hits: list[Hit], info: QueryInfo) -> list[Hit]:
     return first + [h for h in hits if h not in first]
 
 
+def _composed(whole: str, known: Sequence[str]) -> bool:
+    """Is every character of `whole` inside one of the known words it contains (银行贷款: 银行 + 贷款)?"""
+    covered = [False] * len(whole)
+    for part in known:
+        at = whole.find(part) if part != whole else -1
+        while at >= 0:
+            covered[at : at + len(part)] = [True] * len(part)
+            at = whole.find(part, at + 1)
+    return all(covered)
+
+
 class HybridRetriever:
     """Ranks every chunk for a question; the index is injected and read-only here."""
 
@@ -158,12 +169,17 @@ class HybridRetriever:
         corpus = self._corpus()
         read = topic_words(info.read) if info.about_a_document else info.read
         tokens = self._index.tokenizer.tokens(strip_places(read))
-        absent = [t for t in tokens if len(t) > 2 and not keyword.df(t) and normalize(t) not in corpus]
-        known = [
+
+        def stands(token: str) -> bool:
+            return bool(keyword.df(token)) or normalize(token) in corpus
+
+        # an absent word made only of words the documents use (银行贷款) is read as those words
+        absent = [
             t
             for t in tokens
-            if (keyword.df(t) or normalize(t) in corpus) and not any(t in whole for whole in absent)
+            if len(t) > 2 and not stands(t) and not _composed(t, [u for u in tokens if stands(u)])
         ]
+        known = [t for t in tokens if stands(t) and not any(t in whole for whole in absent)]
         return content_terms(known, lambda t: idf(max(keyword.df(t), 1), n))
 
     def _addressed(self) -> frozenset[str]:

@@ -21,24 +21,28 @@ def colloquial_terms() -> dict[str, str]:
     return found
 
 
+GAP = "…"  # in a wording, up to a few characters of the asker's own (补…利息: 补多少利息, 补点利息)
+_GAP_CHARS = r"[^，。？！；,.?!;\s]{0,4}"
+
+
 def _saying(saying: str) -> str:
-    """A Chinese wording as written; an English word whole (IP, not the ip of zip), in any case."""
-    return rf"(?<![A-Za-z]){re.escape(saying)}(?![A-Za-z])" if saying.isascii() else re.escape(saying)
+    """A Chinese wording as written (a … standing for a short gap); an English word whole (IP, not the ip
+    of zip), in any case."""
+    if saying.isascii():
+        return rf"(?<![A-Za-z]){re.escape(saying)}(?![A-Za-z])"
+    return _GAP_CHARS.join(re.escape(piece) for piece in saying.split(GAP))
 
 
 @cache
-def _pattern() -> re.Pattern[str]:
-    ordered = sorted(colloquial_terms(), key=len, reverse=True)
-    return re.compile("|".join(_saying(s) for s in ordered), re.IGNORECASE)
-
-
-@cache
-def _folded() -> dict[str, str]:
-    return {saying.casefold(): term for saying, term in colloquial_terms().items()}
+def _pattern() -> tuple[re.Pattern[str], tuple[str, ...]]:
+    """One pattern for every wording, longest first, and the term each numbered group stands for."""
+    ordered = sorted(colloquial_terms().items(), key=lambda item: len(item[0]), reverse=True)
+    pattern = "|".join(f"(?P<w{n}>{_saying(saying)})" for n, (saying, _) in enumerate(ordered))
+    return re.compile(pattern, re.IGNORECASE), tuple(term for _, term in ordered)
 
 
 def official_terms(text: str) -> tuple[str, ...]:
     """The policy terms the text's everyday wordings stand for, in order, less those it already uses."""
-    terms = _folded()
-    found = dict.fromkeys(terms[m.group(0).casefold()] for m in _pattern().finditer(text))
+    pattern, terms = _pattern()
+    found = dict.fromkeys(terms[int(str(m.lastgroup)[1:])] for m in pattern.finditer(text))
     return tuple(t for t in found if t not in text)

@@ -45,3 +45,20 @@ def assistant(built_data_dir: Path) -> Iterator[Assistant]:
     index = open_index(settings)
     yield build_assistant(settings, index)
     index.close()
+
+
+EXTRA = SHARED / "corpus-extra"
+
+
+@pytest.fixture(scope="session")
+def with_laws(built_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+    """The bundled corpus plus the three law texts of corpus-extra (only the laws are embedded anew)."""
+    if not EXTRA.exists():
+        pytest.skip("../shared/corpus-extra is not beside the project")
+    data = tmp_path_factory.mktemp("with-laws") / "data"
+    shutil.copytree(built_data_dir, data)
+    settings = Settings(data_dir=data)
+    index = open_index(settings)
+    ingest([settings.corpus_dir, EXTRA], index=index)
+    yield build_assistant(settings, index)
+    index.close()

@@ -130,3 +130,36 @@ def test_a_greeting_gets_an_introduction_with_example_questions(assistant):
     result = assistant.answer("hi 在吗")
     assert result.refused and result.reason == "greeting"
     assert "1. " in result.answer and "12345" in result.answer
+
+
+def test_an_everyday_compound_of_known_words_and_a_gapped_wording_find_the_rate(assistant):
+    # 银行贷款 is in no document, but 银行 and 贷款 are; 补多少利息 is read as 贴息
+    result = assistant.answer("五角场这边的公司拿专利去银行贷款，区里补多少利息")
+    assert not result.refused and "50%" in result.answer[:80]
+    assert result.citations[0].region == "杨浦区"
+
+
+def test_a_number_of_actions_is_answered_by_the_count_of_actions_on_the_topic(assistant):
+    # 几次 … 行动 is answered by 不少于10项 (项 counts actions too), not by 4次 of another activity
+    result = assistant.answer("松江区每年开展几次专项执法行动")
+    assert not result.refused and "10项" in result.answer.splitlines()[0]
+
+
+def test_a_month_of_a_date_does_not_answer_how_many_months(assistant):
+    # 截至今年10月 is a date: a question asking how many months gets no 10月 for an answer
+    result = assistant.answer("我们想把商标注册到东南亚几个国家，走马德里的话官费大概多少、几个月能下来？")
+    assert result.refused and result.reason.value == "figure_not_stated"
+
+
+def test_a_plans_period_is_its_own_not_that_of_a_plan_it_names(assistant):
+    for question in ("杨浦的方案是哪年到哪年的", "杨浦区工作方案的实施期限"):
+        result = assistant.answer(question)
+        assert not result.refused and "2024-2026年" in result.answer.splitlines()[0], question
+        assert "2021-2035" not in result.answer.splitlines()[0]
+
+
+def test_a_district_without_documents_answered_by_a_city_text_is_told_so(assistant):
+    result = assistant.answer("浦东新区的质押融资贴息政策")
+    assert not result.refused and result.citations[0].region == "上海市"
+    assert "浦东新区的政策文件尚未收录，以上为全市或全国适用的规定" in result.answer
+    assert "尚未收录" not in assistant.answer("杨浦区的质押融资贴息政策").answer

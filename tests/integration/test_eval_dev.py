@@ -5,39 +5,19 @@ so nothing slips back while issue 8's bar (hit@5 ≥ 0.95, citation hit and fact
 first 80 characters ≥ 0.80 on every set) is still being worked towards; docs/calibration.md has the figures.
 """
 
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
-from app.settings import Settings
-from app.wiring import build_assistant, open_index
 from bot.assistant import Assistant
-from ingest.pipeline import ingest
 from quality.evaluate import Report, evaluate, load_set
-from tests.conftest import SHARED
+from tests.conftest import EXTRA, SHARED
 
 pytestmark = pytest.mark.eval
 
 EVAL = SHARED / "eval"
-EXTRA = SHARED / "corpus-extra"
 
 
 def report_of(assistant: Assistant, name: str) -> Report:
     return evaluate(load_set(EVAL / name), search=lambda q: assistant.search(q, 10), answer=assistant.answer)
-
-
-@pytest.fixture(scope="module")
-def with_laws(built_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
-    """The bundled corpus plus the three law texts of corpus-extra (only the laws are embedded anew)."""
-    data = tmp_path_factory.mktemp("with-laws") / "data"
-    shutil.copytree(built_data_dir, data)
-    settings = Settings(data_dir=data)
-    index = open_index(settings)
-    ingest([settings.corpus_dir, EXTRA], index=index)
-    yield build_assistant(settings, index)
-    index.close()
 
 
 @pytest.mark.skipif(not (EVAL / "dev.jsonl").exists(), reason="../shared/eval is not beside the project")

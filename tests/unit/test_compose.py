@@ -318,6 +318,29 @@ def test_a_yes_no_answer_mirrors_the_questions_verb_and_reads_the_answering_sent
     assert yes_no_lead(analyse("转让专利需要登记吗？"), "应当向国务院专利行政部门登记。") == "需要。"
 
 
+def test_only_a_plain_yes_or_no_question_gets_a_bare_yes_or_no():
+    exempt = "科研事业单位确定职务科技成果价格的，依法可以免予资产评估及备案。"
+    assert yes_no_lead(analyse("卖科技成果一定要做资产评估吗"), exempt) == "不需要。"  # an exemption says no
+    assert yes_no_lead(analyse("是不是要先登记？"), "应当先登记。") == "是的。"
+    # a question word makes the 吗 a softener (what, not whether); another verb leaves the quote to answer
+    assert yes_no_lead(analyse("员工的发明，要给员工啥好处吗"), "应当给予奖励。") == ""
+    assert yes_no_lead(analyse("从正规渠道买的货，也要赔钱吗"), "能证明合法来源的，不承担赔偿责任。") == ""
+    assert yes_no_lead(analyse("有没有什么补贴？"), "给予贴息。") == "有。"  # A-not-A still asks whether
+
+
+def test_a_cut_between_two_quoted_windows_is_marked_once():
+    pieces = "，".join(f"第{n}项工作由有关部门按照职责分工负责推进落实" for n in range(1, 8))
+    text = f"{pieces}，给予贷款利率50%的贴息。{pieces}，对质押融资给予风险补偿。"
+    first, second = sentences(text)
+    hit = _hit(text, "6.", 2.0)
+    info = analyse("贴息和风险补偿怎么给？")
+    terms = _weights(info.text, {"贴息": 3.0, "风险补偿": 3.0})
+    _, answer = citations_and_text(
+        [Quote(hit, first, 2.0), Quote(hit, second, 1.0)], quick=False, info=info, terms=terms
+    )
+    assert "……" in answer and "…………" not in answer
+
+
 CITY_TITLE = "上海市专利转化运用专项行动实施方案"
 CITY_CENTRE = "（二）深入实施高价值专利培育工程，在创新主体中认定一批高价值专利培育中心。"
 DISTRICT_CENTRE = "努力提高知识产权创造质量。建设高价值专利培育示范中心。支持企业和高校院所合作。"

@@ -30,3 +30,11 @@ def test_english_words_among_chinese_are_read_whole_and_in_any_case():
     assert official_terms("我们去年在US先提交了发明patent申请") == ("外国", "专利")
     assert official_terms("Trademark怎么注册") == ("商标",)
     assert official_terms("USB接口和zip文件") == ()
+
+
+def test_a_wording_with_a_gap_takes_the_askers_own_words_in_between():
+    assert official_terms("区里补多少利息") == ("贴息",)
+    assert official_terms("拿专利去银行贷款") == ("质押融资",)
+    assert official_terms("利息能补吗") == ("贴息",)
+    # the gap is short and never crosses a clause: 补 … ，… 利息 is not one wording
+    assert official_terms("补一补材料，再问问银行的利息") == ()
