@@ -102,6 +102,7 @@ def compose(
     if info.compares:
         return _per_region(info, usable)
     quotes = _with_its_list(first) + _its_qualification(first)
+    own = len(quotes)  # the first quote with its list and qualification: complete already
     if yes_no_lead(info, first.text) and quotes[0] is not first:
         quotes = [first, *(q for q in quotes if q is not first)]  # the item that answers, then its lead-in
     same = [q for q in usable[1:] if q.hit is first.hit]
@@ -118,8 +119,9 @@ def compose(
     if other and same_place and other.score >= 0.85 * first.score and other.text != first.text:
         quotes.append(other)
     quotes += _each_ask(info, usable, terms, quotes)
-    # any lead-in quoted (有下列情形之一的，不视为侵犯专利权：) comes with its items, never dangling
-    return tuple(dict.fromkeys(x for q in quotes for x in (_with_its_list(q) if q is not first else [q])))
+    # a lead-in quoted after those (有下列情形之一的，不视为侵犯专利权：) comes with its items, never dangling
+    more = [x for q in quotes[own:] for x in (_with_its_list(q) if q.text.endswith(_LEAD_IN) else [q])]
+    return tuple(dict.fromkeys([*quotes[:own], *more]))
 
 
 def _each_ask(
@@ -234,7 +236,7 @@ def yes_no_lead(info: QueryInfo, quote: str) -> str:
     negative = bool(_NEGATION.search(quote))
     if re.search(r"能|可以|可不可以|可否|行不行", asked):
         return "不能。" if negative else "可以。"
-    if re.search(r"有没有|有吗|有.*吗", asked):
+    if re.search(r"有没有|有吗|有(?![效权关利限])(?<=[^所没具享拥持]有).*吗|^有.*吗", asked):
         return "没有。" if negative else "有。"
     if re.search(r"会不会|会.*吗", asked):
         return "不会。" if negative else "会。"

@@ -73,6 +73,31 @@ def coverage_normalized(terms: Sequence[Term], norm: str) -> float:
     return sum(w for t, w in terms if t in norm) / total
 
 
+def composed(whole: str, parts: Sequence[str]) -> bool:
+    """Is every character of `whole` inside one of the parts it contains (银行贷款: 银行 + 贷款)?"""
+    covered = [False] * len(whole)
+    for part in parts:
+        at = whole.find(part) if part != whole else -1
+        while at >= 0:
+            covered[at : at + len(part)] = [True] * len(part)
+            at = whole.find(part, at + 1)
+    return all(covered)
+
+
+def whole_coverage(terms: Sequence[Term], text: str) -> float:
+    """coverage() counting a concept only where it stands whole, or as all of its parts (贷款利率…的贴息 holds
+    贷款贴息); a part alone says nothing of it (商标 of 商标拥有量 is not 商标品牌指导站)."""
+    total = sum(w for _, w in terms)
+    if total <= 0:
+        return 0.0
+    norm = normalize(text)
+    words = [t for t, _ in terms]
+    owner = {t: max((o for o in words if t in o), key=len) for t in words}
+    present = {t for t in words if t in norm}
+    whole = {o for o in set(owner.values()) if o in present or composed(o, [p for p in present if p in o])}
+    return sum(w for t, w in terms if owner[t] in whole) / total
+
+
 def strength(terms: Sequence[Term], hits: Sequence[Hit], depth: int = EVIDENCE_DEPTH) -> float:
     """Evidence strength: the best coverage by one sentence (with its clause path) of the top hits."""
     return max(

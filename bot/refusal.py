@@ -19,7 +19,7 @@ from core.figures import figure_in
 from core.places import CITY, NATIONAL, short_name
 from core.records import Hit, RefusalReason
 
-from .evidence import EVIDENCE_DEPTH, Quote, Term, coverage, idf, states_figure, strength
+from .evidence import EVIDENCE_DEPTH, Quote, Term, idf, states_figure, strength, whole_coverage
 from .query import QueryInfo
 
 _YEAR = re.compile(r"(?:19|20)\d{2}年")
@@ -64,7 +64,7 @@ def figure_coverage(info: QueryInfo, quote: Quote, terms: Sequence[Term]) -> flo
     """How well a sentence stating the asked figure covers the question, read with its clause path (a 主送
     line with its whole notice, which names the document the question is about)."""
     text = quote.hit.chunk.text if info.addressees else quote.text
-    return coverage(terms, text + quote.hit.chunk.clause)
+    return whole_coverage(terms, text + quote.hit.chunk.clause)
 
 
 def _uncovered(info: QueryInfo, regions: Collection[str]) -> tuple[str, ...]:

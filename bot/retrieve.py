@@ -17,7 +17,7 @@ from vectorstore.guard import StoreUnavailableError
 from vectorstore.index import Index
 
 from .corpus_text import CorpusText
-from .evidence import Term, content_terms, coverage_normalized, idf, states_figure
+from .evidence import Term, composed, content_terms, coverage_normalized, idf, states_figure
 from .query import QueryInfo, region_allowed, topic_words
 from .refusal import vague_floor
 from .spelling import read_as_meant
@@ -125,17 +125,6 @@ def asked_regions_first(hits: list[Hit], info: QueryInfo) -> list[Hit]:
     return first + [h for h in hits if h not in first]
 
 
-def _composed(whole: str, known: Sequence[str]) -> bool:
-    """Is every character of `whole` inside one of the known words it contains (银行贷款: 银行 + 贷款)?"""
-    covered = [False] * len(whole)
-    for part in known:
-        at = whole.find(part) if part != whole else -1
-        while at >= 0:
-            covered[at : at + len(part)] = [True] * len(part)
-            at = whole.find(part, at + 1)
-    return all(covered)
-
-
 class HybridRetriever:
     """Ranks every chunk for a question; the index is injected and read-only here."""
 
@@ -177,7 +166,7 @@ class HybridRetriever:
         absent = [
             t
             for t in tokens
-            if len(t) > 2 and not stands(t) and not _composed(t, [u for u in tokens if stands(u)])
+            if len(t) > 2 and not stands(t) and not composed(t, [u for u in tokens if stands(u)])
         ]
         known = [t for t in tokens if stands(t) and not any(t in whole for whole in absent)]
         return content_terms(known, lambda t: idf(max(keyword.df(t), 1), n))

@@ -60,3 +60,10 @@ def test_asking_what_reward_there_is_is_not_a_question_for_a_figure(with_laws):
 def test_a_sentence_repeating_the_asked_concept_does_not_outweigh_the_one_that_answers(with_laws):
     result = with_laws.answer("我们打官司花的律师费，能算进惩罚性赔偿的基数里吗？")
     assert "不包括" in result.answer[:80] and not result.answer.startswith("可以")
+
+
+def test_a_fee_word_the_general_dictionary_splits_is_one_word_and_not_paying_is_read_as_written(with_laws):
+    # 年费 was cut into 年 / 费 in the law's text; 不交 is read as 没有按照规定缴纳
+    result = with_laws.answer("专利年费不交会怎样")
+    assert not result.refused and result.citations[0].clause.endswith("第四十四条")
+    assert "期限届满前终止" in _first_line(result.answer)

@@ -5,7 +5,7 @@ import math
 import pytest
 
 from bot.compose import QUICK_LIMIT, choose, citations_and_text, yes_no_lead
-from bot.evidence import Quote, candidates, content_terms, coverage, idf, states_figure
+from bot.evidence import Quote, candidates, content_terms, coverage, idf, states_figure, whole_coverage
 from bot.query import analyse
 from bot.refusal import Thresholds, measure, vague_floor
 from core.records import Chunk, Hit, Scores
@@ -277,6 +277,23 @@ def test_a_compound_and_its_parts_count_as_one_concept():
     assert coverage(terms, "赔偿") == pytest.approx(0.25 / 3.5)  # a part alone: its share of it
 
 
+def test_a_figure_sentence_answers_only_when_it_holds_the_asked_concept_whole():
+    # 商标 in 有效商标拥有量14008件 is a part of 商标品牌指导站, not the stations asked about
+    weights = {"商标品牌指导站": 1.0, "商标品牌": 1.0, "商标": 1.0, "品牌": 1.0, "指导": 1.0}
+    terms = content_terms(list(weights), lambda t: weights[t])
+    assert whole_coverage(terms, "万户市场主体平均有效商标拥有量14008件") == 0.0
+    assert coverage(terms, "万户市场主体平均有效商标拥有量14008件") > 0.0
+    assert whole_coverage(terms, "充分发挥10个商标品牌指导站作用") == pytest.approx(1.0)
+    # all of a compound's parts stand in for it: 贷款利率…的贴息 holds 贷款贴息
+    loan = content_terms(["贷款贴息", "贷款", "贴息"], lambda t: 1.0)
+    assert whole_coverage(loan, "给予贷款利率 50% 的贴息") == pytest.approx(1.0)
+    info = analyse("徐汇区有多少个商标品牌指导站")
+    wrong = _hit("截至今年10月，万户市场主体平均有效商标拥有量14008件。", "第6段", 2.0)
+    shipped_like = Thresholds(evidence=0.1, sentence=0.1)  # the 0.2 of a part clears both
+    decision = choose(info, [wrong], terms, shipped_like, regions=REGIONS | {"徐汇区"}, quick=False)
+    assert decision.reason is not None and decision.reason.value == "figure_not_stated"
+
+
 def test_a_message_asking_two_things_gets_a_clause_for_each():
     info = analyse("企业把专利权转让给外国公司，专利法有什么要求？上海市里还要过哪道审查？")
     terms = _weights(info.text, {"转让": 2.0, "外国": 3.0, "审查": 2.5, "专利法": 1.0, "要求": 1.0})
@@ -326,6 +343,8 @@ def test_only_a_plain_yes_or_no_question_gets_a_bare_yes_or_no():
     assert yes_no_lead(analyse("员工的发明，要给员工啥好处吗"), "应当给予奖励。") == ""
     assert yes_no_lead(analyse("从正规渠道买的货，也要赔钱吗"), "能证明合法来源的，不承担赔偿责任。") == ""
     assert yes_no_lead(analyse("有没有什么补贴？"), "给予贴息。") == "有。"  # A-not-A still asks whether
+    assert yes_no_lead(analyse("附近有服务站吗"), "设立服务站。") == "有。"
+    assert yes_no_lead(analyse("年费忘了交专利还有效吗"), "专利权终止。") == ""  # 有效 is not 有
 
 
 def test_a_cut_between_two_quoted_windows_is_marked_once():
