@@ -167,7 +167,13 @@ _INTENTS = (
 )
 
 
+# 从什么时候起算 asks from which event a term runs (自申请日起计算), not for a calendar date
+_COUNTED_FROM = re.compile(r"从?(?:什么时候|何时|哪天|哪一天)(?:开始)?(?:起算|算起|开始算|开始计算|计算)")
+
+
 def _intent(text: str) -> Intent:
+    if _COUNTED_FROM.search(text):
+        return Intent.GENERAL
     for name, pattern in _INTENTS:
         if pattern.search(text):
             return name

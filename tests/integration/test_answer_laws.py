@@ -67,3 +67,8 @@ def test_a_fee_word_the_general_dictionary_splits_is_one_word_and_not_paying_is_
     result = with_laws.answer("专利年费不交会怎样")
     assert not result.refused and result.citations[0].clause.endswith("第四十四条")
     assert "期限届满前终止" in _first_line(result.answer)
+
+
+def test_asking_from_when_a_term_runs_is_answered_with_the_event_it_runs_from(with_laws):
+    result = with_laws.answer("发明专利权的期限从什么时候起算")
+    assert not result.refused and "自申请日起计算" in _first_line(result.answer)

@@ -126,3 +126,19 @@ def test_the_situation_told_before_a_question_is_not_what_it_asks():
     info = analyse("手上有几个专利，能申请贴息吗")  # 几个 tells the situation; the question is the yes/no
     assert info.asking == "能申请贴息吗"
     assert info.intent.value == "general"
+
+
+@pytest.mark.parametrize(
+    ("question", "intent"),
+    [
+        ("专利权的期限是多久", "duration"),  # how long, not which years a plan runs
+        ("杨浦的方案是哪年到哪年的", "period"),
+        ("杨浦区的工作方案是哪天印发的", "date"),
+        ("发明专利权的期限从什么时候起算", "general"),  # from which event (自申请日起), not a date
+        ("专利侵权的诉讼时效是几年？从什么时候开始算？", "quantity"),  # the first question decides
+        ("上海对有突出贡献的单位有什么奖励", "general"),  # what kind of reward, not how much
+        ("每件发明专利奖励多少", "quantity"),
+    ],
+)
+def test_what_a_question_asks_for_is_read_from_how_it_asks(question, intent):
+    assert analyse(question).intent.value == intent
