@@ -115,6 +115,7 @@ class QueryInfo:
     addressees: bool = False  # asks to whom a notice is addressed (主送单位): its 主送 line answers
     asking: str = ""  # the clauses that ask, as written (asking_part()); '' when not worked out
     questions: tuple[str, ...] = ()  # each question of the message, as written (asks())
+    counted: str = ""  # the noun a count question counts (多少个专利转化服务平台 → 专利转化服务平台)
 
     @property
     def wants_figure(self) -> bool:
@@ -240,6 +241,7 @@ def analyse(question: str) -> QueryInfo:
         places=places_in(text),
         asking=asked,
         questions=tuple(questions),
+        counted=counted_noun(asked) if intent == Intent.QUANTITY else "",
     )
 
 
@@ -262,6 +264,18 @@ def with_region(question: str, region: str | None) -> str:
     if districts_in(text) or outside_place(text) or re.search(r"上海|全市|本市", text):
         return question
     return f"{full}{question}"
+
+
+# 多少个 + the noun it counts, up to a word that no longer names it (想, 能, 的, 吗 …)
+_COUNTED_NOUN = re.compile(r"(?:多少|几)\s*[个家件项起名所批座位站]\s*([\u4e00-\u9fff]{1,12})")
+_NOT_NOUN = re.compile(r"[想要能可会是在有的了吗呢啊呀吧还都也就和与或及被把让给到从对向为]")
+
+
+def counted_noun(asked: str) -> str:
+    """The words after a count (几个商标品牌指导站 → 商标品牌指导站, 多少家企业申请了… → 企业申请), up to a word
+    that no longer names what is counted; '' when the count has none after it (一共培育到多少家？)."""
+    found = _COUNTED_NOUN.search(asked)
+    return _NOT_NOUN.split(found.group(1), maxsplit=1)[0] if found else ""
 
 
 def asks(text: str) -> list[str]:

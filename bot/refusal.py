@@ -18,6 +18,7 @@ from core.errors import ConfigError
 from core.figures import figure_in
 from core.places import CITY, NATIONAL, short_name
 from core.records import Hit, RefusalReason
+from core.text import normalize
 
 from .evidence import EVIDENCE_DEPTH, Quote, Term, idf, states_figure, strength, whole_coverage
 from .query import QueryInfo
@@ -64,6 +65,9 @@ def figure_coverage(info: QueryInfo, quote: Quote, terms: Sequence[Term]) -> flo
     """How well a sentence stating the asked figure covers the question, read with its clause path (a 主送
     line with its whole notice, which names the document the question is about)."""
     text = quote.hit.chunk.text if info.addressees else quote.text
+    counted = [(t, w) for t, w in terms if t in normalize(info.counted)] if info.counted else []
+    if counted and max(counted, key=lambda tw: tw[1])[0] not in normalize(text):
+        return 0.0  # a count of something else (60件 patents for 多少个专利转化服务平台)
     return whole_coverage(terms, text + quote.hit.chunk.clause)
 
 

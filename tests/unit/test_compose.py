@@ -294,6 +294,20 @@ def test_a_figure_sentence_answers_only_when_it_holds_the_asked_concept_whole():
     assert decision.reason is not None and decision.reason.value == "figure_not_stated"
 
 
+def test_a_count_answers_only_when_it_counts_the_thing_asked_about():
+    info = analyse("上海市要在2025年前建设多少个专利转化服务平台？")
+    assert info.counted == "专利转化服务平台"
+    terms = _weights(info.text, {"专利": 0.5, "转化": 1.0, "服务平台": 3.0, "2025": 2.0})
+    others = _hit(
+        "到2025年底，本市每万人高价值发明专利拥有量达到60件以上，专利转化率明显提高。", "（二）", 2.0
+    )
+    lenient = Thresholds(evidence=0.1, sentence=0.1)
+    decision = choose(info, [others], terms, lenient, regions=REGIONS, quick=False)
+    assert decision.reason is not None and decision.reason.value == "figure_not_stated"
+    platforms = _hit("到2025年底，建设5个专利转化服务平台。", "（三）", 2.0)
+    assert choose(info, [platforms], terms, lenient, regions=REGIONS, quick=False).reason is None
+
+
 def test_a_message_asking_two_things_gets_a_clause_for_each():
     info = analyse("企业把专利权转让给外国公司，专利法有什么要求？上海市里还要过哪道审查？")
     terms = _weights(info.text, {"转让": 2.0, "外国": 3.0, "审查": 2.5, "专利法": 1.0, "要求": 1.0})
