@@ -272,8 +272,8 @@ _NOT_NOUN = re.compile(r"[想要能可会是在有的了吗呢啊呀吧还都也
 
 
 def counted_noun(asked: str) -> str:
-    """The words after a count (几个商标品牌指导站 → 商标品牌指导站, 多少家企业申请了… → 企业申请), up to a word
-    that no longer names what is counted; '' when the count has none after it (一共培育到多少家？)."""
+    """The words after a count (几个商标品牌指导站 → 商标品牌指导站, 多少家企业申请了… → 企业申请), up to a
+    word that no longer names what is counted; '' when the count has none after it (一共培育到多少家？)."""
     found = _COUNTED_NOUN.search(asked)
     return _NOT_NOUN.split(found.group(1), maxsplit=1)[0] if found else ""
 
