@@ -223,7 +223,14 @@ _NEGATION = re.compile(
 _SENTENCE_END = "。！？；!?;…”’」』）)"
 SPAN_LIMIT = 120  # a longer sentence is cut to the window of its comma pieces that answers
 FIGURE_SPAN_LIMIT = 48  # a figure's window: the comma pieces around it
-YES_NO_SPAN_LIMIT = 76  # after 能。/不会。…: the window of the sentence that says so, within 80 characters
+FIRST_CHARS = 80  # what a reader takes in at a glance: the answer's facts stand within it
+YES_NO_SPAN_LIMIT = FIRST_CHARS - 4  # after 能。/不会。…: the window of the sentence that says so
+
+
+def each_ask_limit(questions: int) -> int:
+    """A message asking several things gets a line for each, and every line fits the first 80 characters
+    together: the window of each is its share less its [n] and line break (36 for two questions)."""
+    return FIRST_CHARS // questions - 4
 
 
 def yes_no_lead(info: QueryInfo, quote: str) -> str:
@@ -275,6 +282,8 @@ def citations_and_text(
     lines: list[str] = []
     sources: list[str] = []
     limit = FIGURE_SPAN_LIMIT if info.wants_figure else SPAN_LIMIT
+    if len(info.questions) > 1 and len({q.hit.chunk.chunk_id for q in quotes}) > 1:
+        limit = min(limit, each_ask_limit(len(info.questions)))
     if whole:  # quoting what a clause says instead of an answer: its sentences, uncut
         limit = max(len(q.text) for q in quotes)
     if quick:

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from bot.compose import QUICK_LIMIT, choose, citations_and_text, yes_no_lead
+from bot.compose import QUICK_LIMIT, choose, citations_and_text, each_ask_limit, yes_no_lead
 from bot.evidence import Quote, candidates, content_terms, coverage, idf, states_figure, whole_coverage
 from bot.query import analyse
 from bot.refusal import Thresholds, measure, vague_floor
@@ -315,6 +315,23 @@ def test_a_message_asking_two_things_gets_a_clause_for_each():
     decision = choose(info, hits, terms, THRESHOLDS, regions=REGIONS | {"全国"}, quick=False)
     citations, _ = citations_and_text(decision.quotes, quick=False, info=info, terms=terms)
     assert [c.doc_id for c in citations] == ["专利法", "002"]
+
+
+def test_each_question_of_a_message_is_answered_within_the_first_80_characters():
+    info = analyse("企业把专利权转让给外国公司，专利法有什么要求？上海市里还要过哪道审查？")
+    terms = _weights(info.text, {"转让": 2.0, "外国": 3.0, "审查": 2.5, "专利法": 1.0, "要求": 1.0})
+    law = (
+        "第十条中国单位或者个人向外国人、外国企业或者外国其他组织转让专利申请权或者专利权的，"
+        "应当依照有关法律、行政法规的规定办理手续。"
+    )
+    review = (
+        "（二十一）坚持总体国家安全观，贯彻落实本市知识产权对外转让审查工作制度，规范知识产权对外转让秩序。"
+    )
+    hits = [_law(law, "第十条", 2.0), _law(review, "（二十一）", 1.2, doc="002", region="上海市")]
+    decision = choose(info, hits, terms, THRESHOLDS, regions=REGIONS | {"全国"}, quick=False)
+    _, text = citations_and_text(decision.quotes, quick=False, info=info, terms=terms)
+    assert "办理手续" in text[:80] and "对外转让审查" in text[:80]
+    assert len(text.splitlines()[0]) <= each_ask_limit(2) + 4  # its share of the 80, [n] included
 
 
 def test_a_question_asking_which_documents_opens_with_the_documents():
