@@ -7,6 +7,7 @@ import re
 import pytest
 
 from tests.cli_runner import run_cli
+from tests.conftest import REPO
 from tests.console_support import CSRF, PASSWORD, console_client, data_with_accounts, log_in
 
 pytestmark = pytest.mark.integration
@@ -184,8 +185,9 @@ def test_the_hit_test_draws_the_threshold_and_says_why_each_candidate_stayed_or_
     log_in(browser, "bob")
     token = csrf(browser, "/console/hit-test")
     page = browser.post("/console/hit-test", data={"question": QUESTION, "csrf_token": token}).text
-    assert re.search(r'id="threshold">0\.098<', page)  # data/calibration.json's evidence threshold
-    assert page.count('class="marker" style="left: 9.8%"') >= 5
+    shipped = json.loads((REPO / "data" / "calibration.json").read_text("utf-8"))["evidence"]["value"]
+    assert f'id="threshold">{shipped:.3f}<' in page  # data/calibration.json's evidence threshold
+    assert page.count(f'class="marker" style="left: {round(shipped * 100, 1)}%"') >= 5
     verdicts = re.findall(r'<td class="verdict">([^<]+)</td>', page)
     assert "被引用" in verdicts and set(verdicts) <= {
         "被引用",
