@@ -121,7 +121,11 @@ def compose(
     quotes += _each_ask(info, usable, terms, quotes)
     # a lead-in quoted after those (有下列情形之一的，不视为侵犯专利权：) comes with its items, never dangling
     more = [x for q in quotes[own:] for x in (_with_its_list(q) if q.text.endswith(_LEAD_IN) else [q])]
-    return tuple(dict.fromkeys([*quotes[:own], *more]))
+    # one sentence quoted once, however it was reached (as the rule's continuation and as a candidate)
+    once = {(q.hit.chunk.chunk_id, q.text): q for q in reversed([*quotes[:own], *more])}
+    return tuple(
+        q for q in dict.fromkeys([*quotes[:own], *more]) if once[(q.hit.chunk.chunk_id, q.text)] is q
+    )
 
 
 def _each_ask(

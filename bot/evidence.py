@@ -19,6 +19,7 @@ from .query import QueryInfo
 Term = tuple[str, float]
 
 _ANY_NUMBER = re.compile(r"\d")
+_TERM = re.compile(r"(?:期限|有效期)[为是]?\s*\d+\s*(?:个?月|年|日|天)")
 _ACTIONS = "次|项|场|轮"  # 几次专项行动 is answered by 不少于10项 as well as by 4次
 _CALENDAR = ("月", "日")  # units a date also writes after a number
 _COUNT_WORDS = "个|件|家|项|所|名|人|条|种|类|批|座|起"
@@ -154,6 +155,8 @@ def figure_rank(sentence: str, info: QueryInfo, title: str = "") -> float:
         return 0.0
     if info.intent == Intent.PERIOD and title and _others_period(sentence, title):
         return 0.3
+    if info.intent == Intent.PERIOD and not PERIOD.search(_figures_read(sentence)):
+        return 0.6  # a term of years answers 期限 when no plan's period does
     if info.intent == Intent.QUANTITY and info.money and not info.measure:
         return 1.0 if AMOUNT.search(arabic(normalize(sentence))) else 0.6
     if info.intent != Intent.DATE:
@@ -180,8 +183,8 @@ def states_figure(sentence: str, info: QueryInfo) -> bool:
         return bool(DOC_NUMBER.search(text))
     if info.intent == Intent.DATE:
         return bool(DATE.search(text))
-    if info.intent == Intent.PERIOD:
-        return bool(PERIOD.search(text))
+    if info.intent == Intent.PERIOD:  # a plan's years, or a right's term (外观设计专利权的期限为十五年)
+        return bool(PERIOD.search(text) or _TERM.search(text))
     if info.intent == Intent.DURATION:
         return bool(DURATION.search(text))
     if info.intent != Intent.QUANTITY:

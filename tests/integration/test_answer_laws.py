@@ -72,3 +72,14 @@ def test_a_fee_word_the_general_dictionary_splits_is_one_word_and_not_paying_is_
 def test_asking_from_when_a_term_runs_is_answered_with_the_event_it_runs_from(with_laws):
     result = with_laws.answer("发明专利权的期限从什么时候起算")
     assert not result.refused and "自申请日起计算" in _first_line(result.answer)
+
+
+def test_a_sentence_reached_twice_is_quoted_once(with_laws):
+    # reached as the continuation of a sentence left open at ； and as a candidate of its own
+    result = with_laws.answer("专利法第七十一条的赔偿倍数")
+    assert result.answer.count("参照该专利许可使用费的倍数合理确定") == 1
+
+
+def test_a_bare_term_question_is_answered_by_the_term_of_the_right(with_laws):
+    result = with_laws.answer("外观设计 期限", quick=True)
+    assert not result.refused and "十五年" in result.answer

@@ -334,6 +334,12 @@ def test_each_question_of_a_message_is_answered_within_the_first_80_characters()
     assert len(text.splitlines()[0]) <= each_ask_limit(2) + 4  # its share of the 80, [n] included
 
 
+def test_a_term_of_years_answers_a_question_about_a_term_when_no_plan_period_does():
+    term = "外观设计专利权的期限为十五年，自申请日起计算。"
+    assert states_figure(term, analyse("外观设计 期限"))
+    assert not states_figure("外观设计专利权自公告之日起生效。", analyse("外观设计 期限"))
+
+
 def test_a_question_asking_which_documents_opens_with_the_documents():
     info = analyse("哪些文件提到了专利对外转让审查？")
     terms = _weights(info.text, {"转让": 2.0, "审查": 2.5})
