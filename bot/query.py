@@ -115,6 +115,7 @@ class QueryInfo:
     addressees: bool = False  # asks to whom a notice is addressed (主送单位): its 主送 line answers
     asking: str = ""  # the clauses that ask, as written (asking_part()); '' when not worked out
     questions: tuple[str, ...] = ()  # each question of the message, as written (asks())
+    told: str = ""  # clauses where the asker says where they are (我在松江大学城读书): situation, not topic
     counted: str = ""  # the noun a count question counts (多少个专利转化服务平台 → 专利转化服务平台)
 
     @property
@@ -240,6 +241,7 @@ def analyse(question: str) -> QueryInfo:
         exact=tuple(dict.fromkeys(exact)),
         places=places_in(text),
         asking=asked,
+        told=located(written),
         questions=tuple(questions),
         counted=counted_noun(asked) if intent == Intent.QUANTITY else "",
     )
@@ -269,6 +271,16 @@ def with_region(question: str, region: str | None) -> str:
 # 多少个 + the noun it counts, up to a word that no longer names it (想, 能, 的, 吗 …)
 _COUNTED_NOUN = re.compile(r"(?:多少|几)\s*[个家件项起名所批座位站]\s*([\u4e00-\u9fff]{1,12})")
 _NOT_NOUN = re.compile(r"[想要能可会是在有的了吗呢啊呀吧还都也就和与或及被把让给到从对向为]")
+
+
+_ASKER = re.compile(r"^(?:我|我们|我司|本公司|咱们|家|公司|厂)")
+
+
+def located(written: str) -> str:
+    """The clauses in which the asker says where they are (我们在龙华有个研发中心, 我在松江大学城读书,
+    家在江湾体育场附近): what they tell about themselves, not what they ask about."""
+    clauses = [c.strip() for c in _CLAUSE.findall(written)]
+    return "，".join(c for c in clauses if _ASKER.match(c) and (places_in(c) or districts_in(c)))
 
 
 def counted_noun(asked: str) -> str:

@@ -169,6 +169,11 @@ class HybridRetriever:
             if len(t) > 2 and not stands(t) and not composed(t, [u for u in tokens if stands(u)])
         ]
         known = [t for t in tokens if stands(t) and not any(t in whole for whole in absent)]
+        if info.told:
+            # a word only of where the asker says they are (我在松江大学城读书, 我们在龙华有个研发中心) says
+            # nothing of what they ask: like a word no document uses, it counts neither for nor against
+            told, rest = normalize(info.told), normalize(info.read.replace(info.told, " "))
+            known = [t for t in known if normalize(t) not in told or normalize(t) in rest]
         return content_terms(known, lambda t: idf(max(keyword.df(t), 1), n))
 
     def _addressed(self) -> frozenset[str]:

@@ -163,3 +163,11 @@ def test_a_district_without_documents_answered_by_a_city_text_is_told_so(assista
     assert not result.refused and result.citations[0].region == "上海市"
     assert "浦东新区的政策文件尚未收录，以上为全市或全国适用的规定" in result.answer
     assert "尚未收录" not in assistant.answer("杨浦区的质押融资贴息政策").answer
+
+
+def test_a_word_of_where_the_asker_is_does_not_pick_the_quote(assistant):
+    # 研发 of 我们在龙华有个研发中心 must not pull in 徐汇's sentence on 研发创新平台
+    result = assistant.answer(
+        "我们公司在徐家汇有个研发中心，想知道市里和区里对高价值专利培育中心分别是怎么说的"
+    )
+    assert not result.refused and "高价值专利培育示范中心" in result.answer.splitlines()[0]

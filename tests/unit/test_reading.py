@@ -142,3 +142,12 @@ def test_the_situation_told_before_a_question_is_not_what_it_asks():
 )
 def test_what_a_question_asks_for_is_read_from_how_it_asks(question, intent):
     assert analyse(question).intent.value == intent
+
+
+def test_where_the_asker_says_they_are_is_told_apart_from_what_they_ask():
+    info = analyse("我们在龙华有个研发中心，听说市里和区里都在搞高价值专利的培育中心，两边分别是怎么说的？")
+    assert info.told == "我们在龙华有个研发中心"
+    assert analyse("我在松江大学城读书，家在江湾体育场附近，区里有志愿者队伍吗").told == (
+        "我在松江大学城读书，家在江湾体育场附近"
+    )
+    assert analyse("杨浦区贴息比例是多少").told == ""  # a district asked about is not the asker's place
