@@ -122,10 +122,13 @@ def compose(
     # a lead-in quoted after those (有下列情形之一的，不视为侵犯专利权：) comes with its items, never dangling
     more = [x for q in quotes[own:] for x in (_with_its_list(q) if q.text.endswith(_LEAD_IN) else [q])]
     # one sentence quoted once, however it was reached (as the rule's continuation and as a candidate)
-    once = {(q.hit.chunk.chunk_id, q.text): q for q in reversed([*quotes[:own], *more])}
-    return tuple(
-        q for q in dict.fromkeys([*quotes[:own], *more]) if once[(q.hit.chunk.chunk_id, q.text)] is q
-    )
+    seen: set[tuple[str, str]] = set()
+    once: list[Quote] = []
+    for quote in [*quotes[:own], *more]:
+        if (quote.hit.chunk.chunk_id, quote.text) not in seen:
+            seen.add((quote.hit.chunk.chunk_id, quote.text))
+            once.append(quote)
+    return tuple(once)
 
 
 def _each_ask(
@@ -219,6 +222,9 @@ def _order(quotes: Sequence[Quote], *, who: bool = False) -> list[list[Quote]]:
 _YES_NO = re.compile(r"吗|有没有|能不能|可不可以|是否|能否|可否|是不是|会不会|要不要|算不算|行不行")
 # 给员工啥好处吗, 有哪些条件吗: a question word makes the 吗 a softener, not a yes/no question
 _WH = re.compile(r"什么|啥|哪|多少|几|怎么|怎样|如何|谁|为何|为什么")
+# 有 that asks whether something exists, not 有效/有权/有关 nor 所有/没有/具有/享有
+_HAVE = re.compile(r"(?<![所没具享拥持])有(?![效权关利限])")
+_ENDS_IN_MA = re.compile(r"吗[?？]?$")
 _A_NOT_A = re.compile(r"有没有|能不能|可不可以|是不是|会不会|要不要|需不需要|算不算|行不行|是否|能否|可否")
 _NEGATION = re.compile(
     r"不得|不予|不能|不可|禁止|不属于|不授予|不适用|不再|无权|不视为|不构成|不包括|不纳入|不计入|不承担|不受"
@@ -239,7 +245,8 @@ def each_ask_limit(questions: int) -> int:
 
 def yes_no_lead(info: QueryInfo, quote: str) -> str:
     """能。/不能。/有。/是。 before the quote that answers a yes/no question ('' for other questions)."""
-    asked = info.asking or asking_part(info.read)
+    # the first line answers the first question (有调解中心吗？在哪？ → 有。)
+    asked = info.questions[0] if info.questions else info.asking or asking_part(info.read)
     if info.intent != Intent.GENERAL or not _YES_NO.search(asked):
         return ""
     if not _A_NOT_A.search(asked) and _WH.search(asked):
@@ -247,7 +254,7 @@ def yes_no_lead(info: QueryInfo, quote: str) -> str:
     negative = bool(_NEGATION.search(quote))
     if re.search(r"能|可以|可不可以|可否|行不行", asked):
         return "不能。" if negative else "可以。"
-    if re.search(r"有没有|有吗|有(?![效权关利限])(?<=[^所没具享拥持]有).*吗|^有.*吗", asked):
+    if re.search(r"有没有|有吗", asked) or (_HAVE.search(asked) and _ENDS_IN_MA.search(asked)):
         return "没有。" if negative else "有。"
     if re.search(r"会不会|会.*吗", asked):
         return "不会。" if negative else "会。"
@@ -335,8 +342,10 @@ def _joined(spans: Sequence[str], quoted: Sequence[str], text: str) -> str:
         end = text.find(quoted[n - 1]) + len(quoted[n - 1])
         follows = text.find(quoted[n], end) >= 0 and not text[end : text.find(quoted[n], end)].strip()
         run_on = follows and not spans[n - 1].endswith("……") and not spans[n].startswith("……")
-        out = out if run_on else f"{out.removesuffix('……')}……"
-        out += spans[n].removeprefix("……") if not run_on else spans[n]
+        if run_on:
+            out += spans[n]
+        else:  # one …… where text is left out, however many sides were cut
+            out = f"{out.removesuffix('……')}……{spans[n].removeprefix('……')}"
     return out
 
 

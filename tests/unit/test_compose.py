@@ -382,6 +382,7 @@ def test_only_a_plain_yes_or_no_question_gets_a_bare_yes_or_no():
     assert yes_no_lead(analyse("有没有什么补贴？"), "给予贴息。") == "有。"  # A-not-A still asks whether
     assert yes_no_lead(analyse("附近有服务站吗"), "设立服务站。") == "有。"
     assert yes_no_lead(analyse("年费忘了交专利还有效吗"), "专利权终止。") == ""  # 有效 is not 有
+    assert yes_no_lead(analyse("宝山有调解中心吗？在哪"), "建设调解中心。") == "有。"  # the first question
 
 
 def test_a_cut_between_two_quoted_windows_is_marked_once():
