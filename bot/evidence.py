@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -57,6 +57,19 @@ def coverage_normalized(terms: Sequence[Term], norm: str) -> float:
     if total <= 0:
         return 0.0
     return sum(w for t, w in terms if t in norm) / total
+
+
+def coverages_normalized(terms: Sequence[Term], norms: Mapping[str, str]) -> dict[str, float]:
+    """coverage_normalized() of each text by key, equal to the float: the same sums in the same order."""
+    total = sum(w for _, w in terms)
+    if total <= 0:
+        return dict.fromkeys(norms, 0.0)
+    found: dict[str, float] = dict.fromkeys(norms, 0)
+    for term, weight in terms:
+        for key, norm in norms.items():
+            if term in norm:
+                found[key] += weight
+    return {key: value / total for key, value in found.items()}
 
 
 def strength(terms: Sequence[Term], hits: Sequence[Hit], depth: int = EVIDENCE_DEPTH) -> float:
@@ -120,25 +133,30 @@ def _figures_read(text: str) -> str:
 
 def states_figure(sentence: str, info: QueryInfo) -> bool:
     """Does the sentence (or clause) state the kind of figure the question asks for (五倍 as well as 5倍)?"""
-    if info.addressees:
+    return _states_figure(sentence, info.addressees, info.intent, info.measure, info.money)
+
+
+@lru_cache(maxsize=16384)  # the same clauses are weighed for every question asking the same kind of figure
+def _states_figure(sentence: str, addressees: bool, intent: Intent, measure: str, money: bool) -> bool:
+    if addressees:
         return any(addresses(line) for line in sentence.splitlines())
     text = _figures_read(sentence)
-    if info.intent == Intent.DOCNUM:
+    if intent == Intent.DOCNUM:
         return bool(DOC_NUMBER.search(text))
-    if info.intent == Intent.DATE:
+    if intent == Intent.DATE:
         return bool(DATE.search(text))
-    if info.intent == Intent.PERIOD:
+    if intent == Intent.PERIOD:
         return bool(PERIOD.search(text))
-    if info.intent == Intent.DURATION:
+    if intent == Intent.DURATION:
         return bool(DURATION.search(text))
-    if info.intent != Intent.QUANTITY:
+    if intent != Intent.QUANTITY:
         return True
-    if info.measure:
-        unit = same_unit(normalize(info.measure))
+    if measure:
+        unit = same_unit(normalize(measure))
         # 个 is the everyday classifier: 几个商标 is answered by 2.93件, 几个单位 by 5家
         units = _COUNT_WORDS if unit == "个" else re.escape(unit)
         return bool(re.search(rf"\d(?:\.\d+)?(?:万|亿)?(?:{units})", text))
-    if info.money:
+    if money:
         return bool(MONEY.search(text))
     return bool(_ANY_NUMBER.search(text))
 

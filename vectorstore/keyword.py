@@ -66,6 +66,7 @@ class KeywordIndex:
         self.ids = ids
         self.generation = generation
         self.fingerprint = fingerprint
+        self._df: list[int] | None = None
 
     @classmethod
     def build(cls, chunks: Sequence[Chunk], tokenizer: CorpusTokenizer, generation: int) -> KeywordIndex:
@@ -103,12 +104,14 @@ class KeywordIndex:
         return [(self.ids[i], float(raw[i])) for i in top_positions(raw, k) if raw[i] > 0]
 
     def df(self, token: str) -> int:
-        """How many chunks contain the token (read off bm25s's column pointers)."""
+        """How many chunks contain the token (bm25s's column lengths, read once per index into a list)."""
         column = self._retriever.vocab_dict.get(token) if self.ids else None
         if column is None:
             return 0
-        indptr = self._retriever.scores["indptr"]
-        return int(indptr[column + 1] - indptr[column])
+        counts = self._df
+        if counts is None:
+            counts = self._df = np.diff(self._retriever.scores["indptr"]).tolist()
+        return counts[column] if column < len(counts) else 0
 
     def save(self, directory: Path) -> None:
         """Write to a temporary folder, then swap it in, so a reader never sees half an index."""
