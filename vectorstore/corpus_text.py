@@ -56,6 +56,12 @@ def _pairs(codes: npt.NDArray[np.uint32]) -> Codes:
     return np.asarray((wide[:-1] << np.uint64(32)) | wide[1:], dtype=np.uint64)
 
 
+def _found(sorted_codes: Codes, wanted: Codes) -> npt.NDArray[np.bool_]:
+    """For each wanted code, whether the sorted codes hold it (a binary search each)."""
+    at = np.minimum(np.searchsorted(sorted_codes, wanted), len(sorted_codes) - 1)
+    return np.asarray(sorted_codes[at] == wanted) if len(sorted_codes) else np.zeros(len(wanted), bool)
+
+
 def _all_in(sorted_codes: Codes, wanted: Codes) -> bool:
     at = np.searchsorted(sorted_codes, wanted)
     inside = at < len(sorted_codes)
@@ -88,7 +94,7 @@ def _pairs_of(parts: Sequence[str]) -> Codes:
 
 def _merged(old: Codes, new: Codes) -> Codes:
     """Sorted distinct union of two sorted distinct arrays, without sorting the larger again."""
-    fresh = new[~np.isin(new, old, assume_unique=True)] if len(old) else new
+    fresh = new[~_found(old, new)] if len(old) else new
     return np.insert(old, np.searchsorted(old, fresh), fresh) if len(fresh) else old
 
 
