@@ -157,13 +157,11 @@ class HybridRetriever:
         corpus = self._index.corpus_text()
         read = topic_words(info.read) if info.about_a_document else info.read
         tokens = self._index.tokenizer.tokens(strip_places(read))
-        absent = [t for t in tokens if len(t) > 2 and not keyword.df(t) and normalize(t) not in corpus]
-        known = [
-            t
-            for t in tokens
-            if (keyword.df(t) or normalize(t) in corpus) and not any(t in whole for whole in absent)
-        ]
-        return content_terms(known, lambda t: idf(max(keyword.df(t), 1), n))
+        df = {t: keyword.df(t) for t in tokens}
+        used = {t: bool(df[t]) or normalize(t) in corpus for t in df}  # in the index, or in some text
+        absent = [t for t in tokens if len(t) > 2 and not used[t]]
+        known = [t for t in tokens if used[t] and not any(t in whole for whole in absent)]
+        return content_terms(known, lambda t: idf(max(df[t], 1), n))
 
     def _addressed(self) -> frozenset[str]:
         """The chunks holding a notice's 主送 line (worked out once per index generation)."""

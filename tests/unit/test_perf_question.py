@@ -115,3 +115,20 @@ def test_document_frequency_counts_the_chunks_holding_a_token(index: Index) -> N
     tokens = {c.chunk_id: set(index.tokenizer.tokens(c.search_text())) for c in index.chunks().values()}
     for token in ["贴息", "质押", "知识产权", "没有这个词", "杨浦区"]:
         assert keyword.df(token) == sum(token in ts for ts in tokens.values()), token
+
+
+def test_the_catalog_state_follows_every_commit_of_any_connection(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.sqlite"
+    catalog, other = Catalog(path), Catalog(path)
+    try:
+        assert catalog.state() == (0, 0) == catalog.state()
+        meta = DocumentMeta("d", "文件", "/d.txt", "h")
+        other.apply([(meta, [Chunk("d-0", "d", "文件", "文件 › 一", "正文", "上海市", "", 0)])], [])
+        assert catalog.state() == (1, 0)
+        other.set_disabled("d", "d-0", True)
+        assert catalog.state() == (1, 1)
+        catalog.apply([], ["d"])  # its own commit
+        assert catalog.state() == (2, 1) == other.state()
+    finally:
+        catalog.close()
+        other.close()
