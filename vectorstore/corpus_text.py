@@ -32,6 +32,7 @@ from core.text import normalize
 Codes = npt.NDArray[np.uint64]
 VERSION = "1"  # bump when the saved form changes
 _SLICE = 1 << 20  # characters counted at a time (bounds the memory of the exact character set)
+_SET_LIMIT = 100_000  # distinct pairs up to which they are also kept as a set (~10 MB at most)
 _MAX_STALE = 0.25  # past this share of removed chunks, the pairs are worked out afresh
 
 
@@ -116,11 +117,19 @@ class CorpusText:
         self._starts = list(starts)
         self._chars: Codes = _chars_of(text) if chars is None else chars
         self._pairs: Codes = _pairs_of([text]) if pairs is None else pairs
+        # a small text's pairs also as a set of strings: a word's pairs looked up without numpy's overhead
+        small = len(self._pairs) <= _SET_LIMIT
+        self._pair_set = (
+            frozenset(chr(p >> 32) + chr(p & 0xFFFFFFFF) for p in self._pairs.tolist()) if small else None
+        )
 
     def __contains__(self, needle: str) -> bool:
         """needle in self.text, answered from the character pairs when they rule it out."""
         if len(needle) < 2:
             return not needle or _all_in(self._chars, _codes(needle).astype(np.uint64))
+        if self._pair_set is not None:
+            pairs = self._pair_set
+            return all(needle[i : i + 2] in pairs for i in range(len(needle) - 1)) and needle in self.text
         return _all_in(self._pairs, _pairs(_codes(needle))) and needle in self.text
 
     def parts(self) -> dict[bytes, str]:
