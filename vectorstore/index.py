@@ -69,6 +69,7 @@ class Index:
     _embedder_checked: int = -1
     _dense: tuple[object, DenseMatrix | None] = (None, None)
     _corpus: tuple[int, CorpusText] | None = None
+    _built: KeywordIndex | None = None  # the keyword index this process just built at commit
 
     @contextmanager
     def one_question(self) -> Iterator[None]:
@@ -97,7 +98,12 @@ class Index:
             return
         chunks = self.catalog.chunks()
         self._chunks = {c.chunk_id: c for c in chunks}
-        keyword = KeywordIndex.load(self.keyword_dir, generation, self.tokenizer.fingerprint)
+        built, self._built = self._built, None
+        keyword = (
+            built
+            if built is not None and built.generation == generation
+            else KeywordIndex.load(self.keyword_dir, generation, self.tokenizer.fingerprint)
+        )
         if keyword is None or set(keyword.ids) != set(self._chunks):
             keyword = KeywordIndex.build(chunks, self.tokenizer, generation)
             keyword.save(self.keyword_dir)
@@ -114,9 +120,14 @@ class Index:
         """At commit: the keyword index and the joined matching text of the catalog's chunks, saved for
         `generation`, so no question after the change pays for them (CorpusText: ~10 s at 100k chunks)."""
         chunks = self.catalog.chunks()
-        KeywordIndex.build(chunks, self.tokenizer, generation).save(self.keyword_dir)
+        keyword = KeywordIndex.build(chunks, self.tokenizer, generation)
+        keyword.save(self.keyword_dir)
+        self._built = keyword  # this process's next reload takes it instead of reading it back
         previous = self._corpus[1] if self._corpus is not None else CorpusText.load(self.corpus_dir)
-        CorpusText.build(chunks, previous).save(self.corpus_dir, generation)
+        corpus = CorpusText.build(chunks, previous)
+        del previous
+        corpus.save(self.corpus_dir, generation)
+        self._corpus = (generation, corpus)
 
     def corpus_text(self) -> CorpusText:
         """Every chunk's normalize(search text), joined: as saved at commit, else built (and saved) now."""
