@@ -134,6 +134,8 @@ class Index:
         self._fresh()
         assert self._chunks is not None
         if self._corpus is None or self._corpus[0] != self._generation:
+            if self._corpus is not None and self._corpus[0] == self.catalog.generation():
+                return self._corpus[1]  # this process just committed; the question in hand trails it
             corpus = CorpusText.load(self.corpus_dir, self._generation)
             if corpus is None or len(corpus.keys) != len(self._chunks):
                 previous = self._corpus[1] if self._corpus is not None else CorpusText.load(self.corpus_dir)
