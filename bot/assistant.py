@@ -109,14 +109,19 @@ class Assistant:
 
     def search(self, question: str, k: int = 5) -> list[Hit]:
         """The k best clauses for the question (no answer composed)."""
-        return self._hybrid.search(self._hybrid.meant(analyse(check_question(question))), k)
+        info = analyse(check_question(question))
+        with self._index.one_question():
+            return self._hybrid.search(self._hybrid.meant(info), k)
 
     def measures(self, question: str) -> Measures:
         """The refusal rule's inputs for one question (used to calibrate its thresholds)."""
-        info = self._hybrid.meant(analyse(check_question(question)))
-        terms = self._hybrid.terms(info)
-        hits = self._hybrid.search(info, self._options.k, terms)
-        return measure(info, hits, terms, candidates(info, hits, terms), regions=self._hybrid.regions())
+        info = analyse(check_question(question))
+        with self._index.one_question():
+            info = self._hybrid.meant(info)
+            terms = self._hybrid.terms(info)
+            hits = self._hybrid.search(info, self._options.k, terms)
+            regions = self._hybrid.regions()
+        return measure(info, hits, terms, candidates(info, hits, terms), regions=regions)
 
     def answer(
         self, question: str, *, quick: bool = False, region: str | None = None, session_id: str | None = None
@@ -175,10 +180,12 @@ class Assistant:
                 )
                 if rewrite.question != text:
                     info = analyse(with_region(rewrite.question, region))
-        info = self._hybrid.meant(info)
-        terms = self._hybrid.terms(info)
-        hits = self._hybrid.search(info, self._options.k, terms)
-        floor, noise, regions = self._hybrid.vague_floor(), self._hybrid.noise_floor(), self._hybrid.regions()
+        with self._index.one_question():  # the index read at one state, the question cut once
+            info = self._hybrid.meant(info)
+            terms = self._hybrid.terms(info)
+            hits = self._hybrid.search(info, self._options.k, terms)
+            floor, noise = self._hybrid.vague_floor(), self._hybrid.noise_floor()
+            regions = self._hybrid.regions()
         decision = choose(
             info,
             hits,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -99,6 +99,19 @@ def whole_coverage(terms: Sequence[Term], text: str) -> float:
     return sum(w for t, w in terms if owner[t] in whole) / total
 
 
+def coverages_normalized(terms: Sequence[Term], norms: Mapping[str, str]) -> dict[str, float]:
+    """coverage_normalized() of each text by key, equal to the float: the same sums in the same order."""
+    total = sum(w for _, w in terms)
+    if total <= 0:
+        return dict.fromkeys(norms, 0.0)
+    found: dict[str, float] = dict.fromkeys(norms, 0)
+    for term, weight in terms:
+        for key, norm in norms.items():
+            if term in norm:
+                found[key] += weight
+    return {key: value / total for key, value in found.items()}
+
+
 def strength(terms: Sequence[Term], hits: Sequence[Hit], depth: int = EVIDENCE_DEPTH) -> float:
     """Evidence strength: the best coverage by one sentence (with its clause path) of the top hits."""
     return max(
@@ -176,27 +189,32 @@ def _figures_read(text: str) -> str:
 
 def states_figure(sentence: str, info: QueryInfo) -> bool:
     """Does the sentence (or clause) state the kind of figure the question asks for (五倍 as well as 5倍)?"""
-    if info.addressees:
+    return _states_figure(sentence, info.addressees, info.intent, info.measure, info.money)
+
+
+@lru_cache(maxsize=16384)  # the same clauses are weighed for every question asking the same kind of figure
+def _states_figure(sentence: str, addressees: bool, intent: Intent, measure: str, money: bool) -> bool:
+    if addressees:
         return any(addresses(line) for line in sentence.splitlines())
     text = _figures_read(sentence)
-    if info.intent == Intent.DOCNUM:
+    if intent == Intent.DOCNUM:
         return bool(DOC_NUMBER.search(text))
-    if info.intent == Intent.DATE:
+    if intent == Intent.DATE:
         return bool(DATE.search(text))
-    if info.intent == Intent.PERIOD:  # a plan's years, or a right's term (外观设计专利权的期限为十五年)
+    if intent == Intent.PERIOD:  # a plan's years, or a right's term (外观设计专利权的期限为十五年)
         return bool(PERIOD.search(text) or _TERM.search(text))
-    if info.intent == Intent.DURATION:
+    if intent == Intent.DURATION:
         return bool(DURATION.search(text))
-    if info.intent != Intent.QUANTITY:
+    if intent != Intent.QUANTITY:
         return True
-    if info.measure:
-        unit = same_unit(normalize(info.measure))
+    if measure:
+        unit = same_unit(normalize(measure))
         # 个 is the everyday classifier: 几个商标 is answered by 2.93件, 几个单位 by 5家
         units = _COUNT_WORDS if unit == "个" else _ACTIONS if unit in _ACTIONS else re.escape(unit)
         if unit in _CALENDAR:  # 几个月 is a number of months, not the month of a date (今年10月, 2024年3月)
             return bool(re.search(rf"(?<![年月\d.])\d+\s*(?:{units})", text))
         return bool(re.search(rf"\d(?:\.\d+)?(?:万|亿)?(?:{units})", text))
-    if info.money:
+    if money:
         return bool(MONEY.search(text))
     return bool(_ANY_NUMBER.search(text))
 

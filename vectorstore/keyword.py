@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import bm25s
 
 _BATCH = 2000
+_SMALL = 4096  # up to this many scores, top_positions sorts them all
 K1, B = 1.2, 0.75
 
 
@@ -48,6 +49,8 @@ def top_positions(scores: npt.NDArray[np.float32], k: int) -> list[int]:
     n = len(scores)
     if k <= 0 or n == 0:
         return []
+    if n <= _SMALL:  # one stable sort is cheaper than the partition's several array passes
+        return [int(i) for i in np.argsort(-scores, kind="stable")[:k]]
     if k < n:
         kth = np.partition(scores, n - k)[n - k]
         above = np.flatnonzero(scores > kth)
@@ -66,6 +69,7 @@ class KeywordIndex:
         self.ids = ids
         self.generation = generation
         self.fingerprint = fingerprint
+        self._df: list[int] | None = None
 
     @classmethod
     def build(cls, chunks: Sequence[Chunk], tokenizer: CorpusTokenizer, generation: int) -> KeywordIndex:
@@ -100,15 +104,18 @@ class KeywordIndex:
     def top(self, query_tokens: list[str], k: int) -> list[tuple[str, float]]:
         """The k best chunks by BM25 with a positive score, as (chunk id, score), best first."""
         raw = self.scores(query_tokens)
-        return [(self.ids[i], float(raw[i])) for i in top_positions(raw, k) if raw[i] > 0]
+        positive = np.flatnonzero(raw > 0)  # usually a small share of the chunks
+        return [(self.ids[i], float(raw[i])) for i in positive[top_positions(raw[positive], k)].tolist()]
 
     def df(self, token: str) -> int:
-        """How many chunks contain the token (read off bm25s's column pointers)."""
+        """How many chunks contain the token (bm25s's column lengths, read once per index into a list)."""
         column = self._retriever.vocab_dict.get(token) if self.ids else None
         if column is None:
             return 0
-        indptr = self._retriever.scores["indptr"]
-        return int(indptr[column + 1] - indptr[column])
+        counts = self._df
+        if counts is None:
+            counts = self._df = np.diff(self._retriever.scores["indptr"]).tolist()
+        return counts[column] if column < len(counts) else 0
 
     def save(self, directory: Path) -> None:
         """Write to a temporary folder, then swap it in, so a reader never sees half an index."""

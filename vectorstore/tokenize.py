@@ -7,7 +7,9 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +29,26 @@ STOPWORDS = frozenset(
 )
 _KEEP = re.compile(r"[\w%.]+", re.UNICODE)
 _DIGITS = re.compile(r"^[\d.]+%?$")
+# jieba's own blocks (jieba.re_han_default): its precise cut of a text is the cuts of these, in order
+_BLOCK = re.compile(r"([\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+)", re.U)
+
+# within cutting_once(): (tokenizer fingerprint, block) → jieba's cut of that block
+_cuts: ContextVar[dict[tuple[str, str], list[str]] | None] = ContextVar("ipbot_cuts", default=None)
+
+
+@contextmanager
+def cutting_once() -> Iterator[None]:
+    """Within this block (one question, this thread) jieba cuts each distinct block of text once.
+
+    A question is cut several times over (its words for respelling, its tokens for BM25, its tokens
+    without place names for the weighted terms); most of their blocks are the same text. The cuts are
+    exactly jieba's, and forgotten at the end of the block, so nothing is reused across questions.
+    """
+    token = _cuts.set({})
+    try:
+        yield
+    finally:
+        _cuts.reset(token)
 
 
 TOKENIZER_VERSION = "3"  # bump when tokens() changes, so saved keyword indexes are rebuilt
@@ -79,7 +101,22 @@ class KeywordTokenizer:
 
     def words(self, text: str) -> list[str]:
         """The text cut into dictionary words as written (no normalising, no stopwords dropped)."""
-        return self._jieba.lcut(text, HMM=False)
+        return self._cut(text)
+
+    def _cut(self, text: str) -> list[str]:
+        """jieba's precise cut without HMM; within cutting_once(), each block's cut is remembered."""
+        memo = _cuts.get()
+        if memo is None:
+            return self._jieba.lcut(text, HMM=False)
+        out: list[str] = []
+        for block in _BLOCK.split(text):
+            if block:
+                key = (self.fingerprint, block)
+                cut = memo.get(key)
+                if cut is None:
+                    cut = memo[key] = self._jieba.lcut(block, HMM=False)
+                out += cut
+        return out
 
     def _parts(self, word: str) -> list[str]:
         """Dictionary words inside a compound (知识产权质押融资 → 知识产权, 质押, 融资, 质押融资 …)."""
@@ -95,7 +132,7 @@ class KeywordTokenizer:
         """Normalised tokens: precise cut, plus the dictionary parts of every compound."""
         text = unicodedata.normalize("NFKC", text).lower()
         out: list[str] = []
-        for word in self._jieba.lcut(text, HMM=False):
+        for word in self._cut(text):
             word = word.strip()
             if not word or not _KEEP.fullmatch(word) or word in STOPWORDS:
                 continue
