@@ -198,9 +198,13 @@ def reading(question: str) -> str:
     """The question as retrieval reads it: NFKC, simplified characters, articles also as the law writes
     them (“11条” → 第十一条), everyday wordings also as policy texts write them (垃圾专利 → 非正常专利申请).
     """
-    text = _as_written(question)
-    missing = [a for a in articles_in(text) if a not in text] + list(official_terms(text))
-    return f"{text} {' '.join(missing)}" if missing else text
+    return _read(_as_written(question))
+
+
+def _read(written: str) -> str:
+    """reading() of a question already NFKC and simplified."""
+    missing = [a for a in articles_in(written) if a not in written] + list(official_terms(written))
+    return f"{written} {' '.join(missing)}" if missing else written
 
 
 def asking_part(text: str) -> str:
@@ -212,8 +216,8 @@ def asking_part(text: str) -> str:
 
 def analyse(question: str) -> QueryInfo:
     """Read the question once; every later stage takes this record instead of re-parsing."""
-    text = reading(question)
     written = _as_written(question)
+    text = _read(written)
     asked = asking_part(written)  # what it asks, without the terms reading() adds
     questions = asks(written)
     intent = _first_intent(questions, asked)

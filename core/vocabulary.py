@@ -34,15 +34,31 @@ def _saying(saying: str) -> str:
 
 
 @cache
-def _pattern() -> tuple[re.Pattern[str], tuple[str, ...]]:
-    """One pattern for every wording, longest first, and the term each numbered group stands for."""
-    ordered = sorted(colloquial_terms().items(), key=lambda item: len(item[0]), reverse=True)
-    pattern = "|".join(f"(?P<w{n}>{_saying(saying)})" for n, (saying, _) in enumerate(ordered))
-    return re.compile(pattern, re.IGNORECASE), tuple(term for _, term in ordered)
+def _plain() -> tuple[re.Pattern[str], dict[str, str]]:
+    """The wordings without a gap as one alternation, longest first, and each one's term by its folded form
+    (a literal alternation is what keeps reading a question at a few microseconds)."""
+    plain = {saying: term for saying, term in colloquial_terms().items() if GAP not in saying}
+    ordered = sorted(plain, key=len, reverse=True)
+    pattern = re.compile("|".join(_saying(saying) for saying in ordered), re.IGNORECASE)
+    return pattern, {saying.casefold(): term for saying, term in plain.items()}
+
+
+@cache
+def _gapped() -> tuple[tuple[str, re.Pattern[str], str], ...]:
+    """The wordings with a gap: (the piece before it, the whole wording's pattern, its term)."""
+    return tuple(
+        (saying.split(GAP)[0], re.compile(_saying(saying)), term)
+        for saying, term in colloquial_terms().items()
+        if GAP in saying
+    )
 
 
 def official_terms(text: str) -> tuple[str, ...]:
     """The policy terms the text's everyday wordings stand for, in order, less those it already uses."""
-    pattern, terms = _pattern()
-    found = dict.fromkeys(terms[int(str(m.lastgroup)[1:])] for m in pattern.finditer(text))
-    return tuple(t for t in found if t not in text)
+    pattern, terms = _plain()
+    found = [(m.start(), terms[m.group(0).casefold()]) for m in pattern.finditer(text)]
+    for first, gapped, term in _gapped():
+        if first in text and (match := gapped.search(text)):
+            found.append((match.start(), term))
+    ordered = dict.fromkeys(term for _, term in sorted(found, key=lambda f: f[0]))
+    return tuple(t for t in ordered if t not in text)
