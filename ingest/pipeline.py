@@ -20,7 +20,7 @@ from vectorstore.index import Index
 from .clean import clean_lines, markup_free_lines
 from .load import RawDocument, discover, load_file
 from .metadata import extract
-from .reconcile import chunk_keys, reconcile
+from .reconcile import Reconciliation, chunk_keys, reconcile, reconcile_change, synced_checksum
 from .split import chunks_of
 
 # Bump when cleaning, splitting or metadata change: every document is then parsed again
@@ -266,6 +266,13 @@ def apply(plan: Plan, *, index: Index) -> IngestReport:
     )
 
 
+def _replaced(plan: Plan, index: Index) -> dict[str, str]:
+    """The catalog's chunks of the documents the plan changes or removes, by id (content keys)."""
+    doc_ids = [*(p.meta.doc_id for p in plan.changed), *plan.removals]
+    old = [c for d in doc_ids for c in index.catalog.chunks(d)]
+    return dict(zip((c.chunk_id for c in old), chunk_keys(index, old), strict=True))
+
+
 def ingest(
     paths: Sequence[Path],
     *,
@@ -280,12 +287,21 @@ def ingest(
     ``skipped`` (a bad file already indexed keeps its previous version). An interruption before
     the catalog commit leaves the previous index as it was (vectors already computed stay cached).
     Every ingest ends by reconciling catalog and vectors both ways (ingest/reconcile.py), so vectors
-    lost with a Chroma folder or server come back from the embedding cache.
+    lost with a Chroma folder or server come back from the embedding cache; when they matched the
+    catalog before the change, only the change's own chunks are compared (reconcile_change).
     """
     plan = prepare(paths, index=index, progress=progress, skip_bad=skip_bad)
+    synced = synced_checksum(index)  # read before staging clears it
+    replaced = _replaced(plan, index) if synced is not None else {}
     stage(plan, index=index)
     report = apply(plan, index=index)
-    repaired = reconcile(index)
+    if synced is None:
+        repaired = reconcile(index)
+    elif plan.changes:
+        written = dict(zip((c.chunk_id for c in plan.chunks), chunk_keys(index, plan.chunks), strict=True))
+        repaired = reconcile_change(index, synced, replaced, written)
+    else:
+        repaired = Reconciliation(report.chunks, report.chunks, 0, 0)
     return replace(
         report,
         embedded=report.embedded + repaired.embedded,

@@ -112,6 +112,16 @@ class Catalog:
     def chunk_ids(self) -> set[str]:
         return {row[0] for row in self._db.execute("SELECT chunk_id FROM chunks")}
 
+    def present(self, chunk_ids: Sequence[str]) -> set[str]:
+        """Those of the given chunk ids the catalog holds."""
+        found: set[str] = set()
+        for start in range(0, len(chunk_ids), 500):
+            batch = list(chunk_ids[start : start + 500])
+            marks = ",".join("?" * len(batch))
+            rows = self._db.execute(f"SELECT chunk_id FROM chunks WHERE chunk_id IN ({marks})", batch)
+            found.update(str(row[0]) for row in rows)
+        return found
+
     def switches(self) -> int:
         """How many times a document or clause was switched on or off (keys the retrieval filter)."""
         return int(self.meta("switches") or 0)
