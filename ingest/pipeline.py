@@ -273,6 +273,36 @@ def _replaced(plan: Plan, index: Index) -> dict[str, str]:
     return dict(zip((c.chunk_id for c in old), chunk_keys(index, old), strict=True))
 
 
+@dataclass(frozen=True)
+class Staged:
+    """A plan whose vectors are stored, with what settling the vectors after its commit needs."""
+
+    plan: Plan
+    synced: str | None  # the vectors' checksum before, when they matched the catalog (else None)
+    replaced: dict[str, str] = field(default_factory=dict, repr=False)
+
+
+def stage_tracked(plan: Plan, *, index: Index) -> Staged:
+    """stage(), first noting whether the vectors match the catalog (staging clears that note)."""
+    synced = synced_checksum(index)
+    replaced = _replaced(plan, index) if synced is not None else {}
+    stage(plan, index=index)
+    return Staged(plan, synced, replaced)
+
+
+def settle(staged: Staged, *, index: Index) -> Reconciliation:
+    """After the commit: only the change's own chunks compared when the vectors were in step before it,
+    else the full two-way reconcile (which lists every vector)."""
+    plan = staged.plan
+    if staged.synced is None:
+        return reconcile(index)
+    if not plan.changes:
+        chunks = index.catalog.chunk_count()
+        return Reconciliation(chunks, chunks, 0, 0)
+    written = dict(zip((c.chunk_id for c in plan.chunks), chunk_keys(index, plan.chunks), strict=True))
+    return reconcile_change(index, staged.synced, staged.replaced, written)
+
+
 def ingest(
     paths: Sequence[Path],
     *,
@@ -291,17 +321,9 @@ def ingest(
     catalog before the change, only the change's own chunks are compared (reconcile_change).
     """
     plan = prepare(paths, index=index, progress=progress, skip_bad=skip_bad)
-    synced = synced_checksum(index)  # read before staging clears it
-    replaced = _replaced(plan, index) if synced is not None else {}
-    stage(plan, index=index)
+    staged = stage_tracked(plan, index=index)
     report = apply(plan, index=index)
-    if synced is None:
-        repaired = reconcile(index)
-    elif plan.changes:
-        written = dict(zip((c.chunk_id for c in plan.chunks), chunk_keys(index, plan.chunks), strict=True))
-        repaired = reconcile_change(index, synced, replaced, written)
-    else:
-        repaired = Reconciliation(report.chunks, report.chunks, 0, 0)
+    repaired = settle(staged, index=index)
     return replace(
         report,
         embedded=report.embedded + repaired.embedded,
