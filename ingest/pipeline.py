@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
@@ -237,13 +238,16 @@ def prepare_documents(
     return replace(plan, vectors=vectors, embedded=embedded)
 
 
-def stage(plan: Plan, *, index: Index) -> None:
-    """Store the plan's vectors (readers ignore ids the catalog does not name yet); may run beside answers."""
+def stage(plan: Plan, *, index: Index, marker: str = "") -> None:
+    """Store the plan's vectors (readers ignore ids the catalog does not name yet); may run beside answers.
+
+    Chroma's checksum becomes `marker` first (no checksum): vectors and catalog may differ until the next
+    reconcile, so a crash from here on leaves the next ingest or start-up a full comparison."""
     chunks = plan.chunks
     if not chunks:
         return
     index.claim_embedder()
-    index.vectors.record_checksum("")  # vectors and catalog may now differ until the next reconcile
+    index.vectors.record_checksum(marker)
     index.vectors.upsert(
         [c.chunk_id for c in chunks], plan.vectors, [c.doc_id for c in chunks], chunk_keys(index, chunks)
     )
@@ -279,22 +283,33 @@ class Staged:
 
     plan: Plan
     synced: str | None  # the vectors' checksum before, when they matched the catalog (else None)
+    generation: int = -1  # the catalog's generation then
+    mark: str = ""  # Chroma's checksum as this change left it (its own write marker, or `synced`)
     replaced: dict[str, str] = field(default_factory=dict, repr=False)
 
 
 def stage_tracked(plan: Plan, *, index: Index) -> Staged:
-    """stage(), first noting whether the vectors match the catalog (staging clears that note)."""
+    """stage(), first noting whether the vectors match the catalog, under a write marker of its own."""
     synced = synced_checksum(index)
-    replaced = _replaced(plan, index) if synced is not None else {}
-    stage(plan, index=index)
-    return Staged(plan, synced, replaced)
+    if synced is None:
+        stage(plan, index=index)
+        return Staged(plan, None)
+    generation = index.catalog.generation()
+    replaced = _replaced(plan, index)
+    mark = f"writing:{uuid.uuid4().hex}" if plan.chunks else synced
+    stage(plan, index=index, marker=mark)
+    return Staged(plan, synced, generation, mark, replaced)
 
 
 def settle(staged: Staged, *, index: Index) -> Reconciliation:
-    """After the commit: only the change's own chunks compared when the vectors were in step before it,
-    else the full two-way reconcile (which lists every vector)."""
+    """After the commit: only the change's own chunks compared when the vectors were in step before it
+    and no other writer came between (the generation moved by this commit alone, Chroma's checksum is
+    still this change's marker); else the full two-way reconcile (which lists every vector)."""
     plan = staged.plan
     if staged.synced is None:
+        return reconcile(index)
+    commits = 1 if plan.changes else 0
+    if index.catalog.generation() != staged.generation + commits or index.vectors.checksum() != staged.mark:
         return reconcile(index)
     if not plan.changes:
         chunks = index.catalog.chunk_count()

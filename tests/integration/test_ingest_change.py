@@ -8,7 +8,7 @@ import pytest
 
 from app.settings import BUNDLED_CORPUS, Settings
 from app.wiring import open_index
-from ingest.pipeline import ingest, prepare, stage
+from ingest.pipeline import apply, ingest, prepare, settle, stage, stage_tracked
 from ingest.reconcile import chunk_keys, quick_check, reconcile, synced_checksum
 
 pytestmark = pytest.mark.integration
@@ -68,4 +68,22 @@ def test_vectors_written_by_an_interrupted_ingest_are_repaired_by_the_next(index
     target.write_text(original, encoding="utf-8")
     report = ingest([corpus], index=index)  # nothing changed in the files: still a full comparison
     assert report.restored + report.orphans_removed > 0
+    assert _in_step(index) and quick_check(index).ok and synced_checksum(index) is not None
+
+
+def test_another_writer_between_staging_and_settling_makes_it_a_full_comparison(index, corpus, tmp_path):
+    ingest([corpus], index=index)
+    target = next(corpus.glob("003_*.txt"))
+    _shrink(target)
+    staged = stage_tracked(prepare([corpus], index=index), index=index)
+    assert staged.synced is not None
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "extra.md").write_text(
+        "# 示例区知识产权资助办法\n\n一、资助范围\n\n（一）资助说明。", encoding="utf-8"
+    )
+    stage(prepare([other], index=index), index=index)  # another process's vectors, never committed
+    apply(staged.plan, index=index)
+    found = settle(staged, index=index)
+    assert found.orphans > 0  # the full comparison saw the other writer's vectors and deleted them
     assert _in_step(index) and quick_check(index).ok and synced_checksum(index) is not None
