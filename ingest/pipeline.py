@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
@@ -20,7 +21,7 @@ from vectorstore.index import Index
 from .clean import clean_lines, markup_free_lines
 from .load import RawDocument, discover, load_file
 from .metadata import extract
-from .reconcile import chunk_keys, reconcile
+from .reconcile import Reconciliation, chunk_keys, reconcile, reconcile_change, synced_checksum
 from .split import chunks_of
 
 # Bump when cleaning, splitting or metadata change: every document is then parsed again
@@ -237,13 +238,16 @@ def prepare_documents(
     return replace(plan, vectors=vectors, embedded=embedded)
 
 
-def stage(plan: Plan, *, index: Index) -> None:
-    """Store the plan's vectors (readers ignore ids the catalog does not name yet); may run beside answers."""
+def stage(plan: Plan, *, index: Index, marker: str = "") -> None:
+    """Store the plan's vectors (readers ignore ids the catalog does not name yet); may run beside answers.
+
+    Chroma's checksum becomes `marker` first (no checksum): vectors and catalog may differ until the next
+    reconcile, so a crash from here on leaves the next ingest or start-up a full comparison."""
     chunks = plan.chunks
     if not chunks:
         return
     index.claim_embedder()
-    index.vectors.record_checksum("")  # vectors and catalog may now differ until the next reconcile
+    index.vectors.record_checksum(marker)
     index.vectors.upsert(
         [c.chunk_id for c in chunks], plan.vectors, [c.doc_id for c in chunks], chunk_keys(index, chunks)
     )
@@ -266,6 +270,54 @@ def apply(plan: Plan, *, index: Index) -> IngestReport:
     )
 
 
+def _replaced(plan: Plan, index: Index) -> dict[str, str]:
+    """The catalog's chunks of the documents the plan changes or removes, by id (content keys)."""
+    doc_ids = [*(p.meta.doc_id for p in plan.changed), *plan.removals]
+    old = [c for d in doc_ids for c in index.catalog.chunks(d)]
+    return dict(zip((c.chunk_id for c in old), chunk_keys(index, old), strict=True))
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A plan whose vectors are stored, with what settling the vectors after its commit needs."""
+
+    plan: Plan
+    synced: str | None  # the vectors' checksum before, when they matched the catalog (else None)
+    generation: int = -1  # the catalog's generation then
+    mark: str = ""  # Chroma's checksum as this change left it (its own write marker, or `synced`)
+    replaced: dict[str, str] = field(default_factory=dict, repr=False)
+
+
+def stage_tracked(plan: Plan, *, index: Index) -> Staged:
+    """stage(), first noting whether the vectors match the catalog, under a write marker of its own."""
+    synced = synced_checksum(index)
+    if synced is None:
+        stage(plan, index=index)
+        return Staged(plan, None)
+    generation = index.catalog.generation()
+    replaced = _replaced(plan, index)
+    mark = f"writing:{uuid.uuid4().hex}" if plan.chunks else synced
+    stage(plan, index=index, marker=mark)
+    return Staged(plan, synced, generation, mark, replaced)
+
+
+def settle(staged: Staged, *, index: Index) -> Reconciliation:
+    """After the commit: only the change's own chunks compared when the vectors were in step before it
+    and no other writer came between (the generation moved by this commit alone, Chroma's checksum is
+    still this change's marker); else the full two-way reconcile (which lists every vector)."""
+    plan = staged.plan
+    if staged.synced is None:
+        return reconcile(index)
+    commits = 1 if plan.changes else 0
+    if index.catalog.generation() != staged.generation + commits or index.vectors.checksum() != staged.mark:
+        return reconcile(index)
+    if not plan.changes:
+        chunks = index.catalog.chunk_count()
+        return Reconciliation(chunks, chunks, 0, 0)
+    written = dict(zip((c.chunk_id for c in plan.chunks), chunk_keys(index, plan.chunks), strict=True))
+    return reconcile_change(index, staged.synced, staged.replaced, written)
+
+
 def ingest(
     paths: Sequence[Path],
     *,
@@ -280,12 +332,13 @@ def ingest(
     ``skipped`` (a bad file already indexed keeps its previous version). An interruption before
     the catalog commit leaves the previous index as it was (vectors already computed stay cached).
     Every ingest ends by reconciling catalog and vectors both ways (ingest/reconcile.py), so vectors
-    lost with a Chroma folder or server come back from the embedding cache.
+    lost with a Chroma folder or server come back from the embedding cache; when they matched the
+    catalog before the change, only the change's own chunks are compared (reconcile_change).
     """
     plan = prepare(paths, index=index, progress=progress, skip_bad=skip_bad)
-    stage(plan, index=index)
+    staged = stage_tracked(plan, index=index)
     report = apply(plan, index=index)
-    repaired = reconcile(index)
+    repaired = settle(staged, index=index)
     return replace(
         report,
         embedded=report.embedded + repaired.embedded,

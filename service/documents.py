@@ -23,11 +23,14 @@ from ingest.pipeline import (
     Plan,
     Progress,
     ProgressFactory,
+    Staged,
     apply,
     prepare,
     prepare_documents,
     remove,
+    settle,
     stage,
+    stage_tracked,
 )
 from ingest.reconcile import Reconciliation, quick_check, reconcile
 from ingest.sandbox import load_isolated
@@ -236,14 +239,14 @@ class Library:
                 staged.write_bytes(data)
                 raw = replace(load_isolated(staged), source=str(target))  # refuses a bad file here
                 plan = prepare_documents([raw], index=self._index)  # embeds: the report counts this upload's
-                stage(plan, index=self._index)
+                tracked = stage_tracked(plan, index=self._index)
                 with self._gate.writing():
                     report = self._swap_in(staged, target, plan)
             except IngestError as exc:
                 raise _without_paths(exc, name, staged, target) from None
             finally:
                 shutil.rmtree(staged.parent, ignore_errors=True)
-            self._tidy()
+            self._tidy(tracked)
         return UploadOut(doc_id=doc_id, report=report)
 
     def _check_owner(self, doc_id: str, target: Path) -> None:
@@ -271,10 +274,14 @@ class Library:
         backup.unlink(missing_ok=True)
         return report
 
-    def _tidy(self) -> None:
-        """Delete vectors the catalog no longer names (and restore any missing); never fails the change."""
+    def _tidy(self, tracked: Staged | None = None) -> None:
+        """Delete vectors the catalog no longer names (and restore any missing); never fails the change.
+        After an upload staged while the vectors were in step, only its own chunks are compared."""
         try:
-            reconcile(self._index)
+            if tracked is not None:
+                settle(tracked, index=self._index)
+            else:
+                reconcile(self._index)
         except StoreUnavailableError as exc:
             log.warning("vectors not reconciled after an index change (the next ingest will): %s", exc)
 

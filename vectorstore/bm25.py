@@ -7,6 +7,7 @@ Here the whole corpus is one array of (token, document) pairs, counted by one so
 from __future__ import annotations
 
 import math
+import sys
 from typing import NamedTuple
 
 import numpy as np
@@ -46,12 +47,16 @@ def score_matrix(
     np.not_equal(keys[1:], keys[:-1], out=starts[1:])
     firsts = np.flatnonzero(starts)
     del starts
-    tf = np.diff(firsts, append=len(keys)).astype(np.float32)
     pairs = keys[firsts]
-    del keys, firsts
-    columns = (pairs >> 32).astype(np.int32)
-    rows = (pairs & 0xFFFFFFFF).astype(np.int32)
-    del pairs
+    count = len(keys)
+    del keys  # the largest array goes before the next ones are made
+    tf = np.diff(firsts, append=count).astype(np.float32)
+    del firsts
+    # the int64's two halves read as int32 (no int64 temporaries): the low word is the document
+    halves = pairs.view(np.int32)
+    low = 0 if sys.byteorder == "little" else 1
+    rows, columns = halves[low::2].copy(), halves[1 - low :: 2].copy()
+    del pairs, halves
     df = np.bincount(columns, minlength=n_vocab)
     indptr = np.zeros(n_vocab + 1, dtype=np.int64)
     np.cumsum(df, out=indptr[1:])

@@ -70,6 +70,7 @@ class Index:
     _dense: tuple[object, DenseMatrix | None] = (None, None)
     _corpus: tuple[int, CorpusText] | None = None
     _built: KeywordIndex | None = None  # the keyword index this process just built at commit
+    _committed: tuple[int, list[Chunk]] | None = None  # the chunks it read then, for that generation
 
     @contextmanager
     def one_question(self) -> Iterator[None]:
@@ -96,16 +97,20 @@ class Index:
         generation = self.catalog.generation()  # read now: a pinned state may trail another thread's reload
         if generation == self._generation and self._chunks is not None:
             return
-        chunks = self.catalog.chunks()
-        self._chunks = {c.chunk_id: c for c in chunks}
         built, self._built = self._built, None
+        committed, self._committed = self._committed, None
+        just_read = committed is not None and committed[0] == generation
+        chunks = (
+            committed[1] if committed is not None and just_read else self.catalog.chunks(known=self._chunks)
+        )
+        self._chunks = {c.chunk_id: c for c in chunks}
         keyword = (
             built
             if built is not None and built.generation == generation
             else KeywordIndex.load(self.keyword_dir, generation, self.tokenizer.fingerprint)
         )
         if keyword is None or set(keyword.ids) != set(self._chunks):
-            keyword = KeywordIndex.build(chunks, self.tokenizer, generation)
+            keyword = KeywordIndex.build(chunks, self.tokenizer, generation, self.keyword_dir)
             keyword.save(self.keyword_dir)
         self._keyword = keyword
         self._normalized = {}
@@ -116,18 +121,22 @@ class Index:
         """Where the joined matching text is saved, beside the keyword index."""
         return self.keyword_dir.with_name("corpus_text")
 
-    def rebuild_keyword(self, generation: int) -> None:
+    def rebuild_keyword(self, generation: int) -> list[Chunk]:
         """At commit: the keyword index and the joined matching text of the catalog's chunks, saved for
-        `generation`, so no question after the change pays for them (CorpusText: ~10 s at 100k chunks)."""
-        chunks = self.catalog.chunks()
-        keyword = KeywordIndex.build(chunks, self.tokenizer, generation)
+        `generation`, so no question after the change pays for them (CorpusText: ~10 s at 100k chunks).
+
+        Returns the catalog's chunks as read here (once a change: the next reload uses them)."""
+        chunks = self.catalog.chunks(known=self._chunks)
+        keyword = KeywordIndex.build(chunks, self.tokenizer, generation, self.keyword_dir)
         keyword.save(self.keyword_dir)
         self._built = keyword  # this process's next reload takes it instead of reading it back
+        self._committed = (generation, chunks)  # ... and these chunks instead of reading the catalog again
         previous = self._corpus[1] if self._corpus is not None else CorpusText.load(self.corpus_dir)
         corpus = CorpusText.build(chunks, previous)
         del previous
         corpus.save(self.corpus_dir, generation)
         self._corpus = (generation, corpus)
+        return chunks
 
     def corpus_text(self) -> CorpusText:
         """Every chunk's normalize(search text), joined: as saved at commit, else built (and saved) now."""

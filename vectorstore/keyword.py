@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -16,12 +15,12 @@ import numpy.typing as npt
 from core.records import Chunk
 
 from .bm25 import score_matrix
+from .chunk_tokens import ChunkTokens, chunk_tokens
 from .token_cache import Tokenizer
 
 if TYPE_CHECKING:
     import bm25s
 
-_BATCH = 2000
 _SMALL = 4096  # up to this many scores, top_positions sorts them all
 K1, B = 1.2, 0.75
 
@@ -70,30 +69,33 @@ class KeywordIndex:
         self.generation = generation
         self.fingerprint = fingerprint
         self._df: list[int] | None = None
+        self._tokens: ChunkTokens | None = None  # the chunks' token ids, from build until saved
 
     @classmethod
-    def build(cls, chunks: Sequence[Chunk], tokenizer: CorpusTokenizer, generation: int) -> KeywordIndex:
-        """Index the chunks; tokens become vocabulary ids batch by batch, so token strings never pile up."""
-        vocab: defaultdict[str, int] = defaultdict()
-        vocab.default_factory = vocab.__len__  # a new token gets the next id
-        ids: list[npt.NDArray[np.int32]] = []
-        lengths: list[int] = []
-        for start in range(0, len(chunks), _BATCH):
-            texts = [c.search_text() for c in chunks[start : start + _BATCH]]
-            batch = [tokens or ["∅"] for tokens in tokenizer.tokens_many(texts)]
-            lengths += [len(tokens) for tokens in batch]
-            ids.append(np.array([vocab[t] for ts in batch for t in ts], dtype=np.int32))
+    def build(
+        cls,
+        chunks: Sequence[Chunk],
+        tokenizer: CorpusTokenizer,
+        generation: int,
+        reuse: Path | None = None,
+    ) -> KeywordIndex:
+        """Index the chunks; the token ids of the chunks the index saved in `reuse` holds are reused
+        (loaded here, so they are freed before the score matrix is built)."""
+        previous = ChunkTokens.load(reuse, tokenizer.fingerprint) if reuse is not None else None
+        tokens = chunk_tokens([c.search_text() for c in chunks], tokenizer, previous)
+        del previous
         retriever = _bm25s().BM25(k1=K1, b=B)
-        if lengths:
-            tokens = np.concatenate(ids)
-            ids.clear()
-            matrix = score_matrix(tokens, np.array(lengths, dtype=np.int64), len(vocab), k1=K1, b=B)
+        if len(tokens.lengths):
+            matrix = score_matrix(tokens.tokens, tokens.lengths, len(tokens.vocab), k1=K1, b=B)
             # the attributes BM25.index sets, "" (its empty-query token) included
-            retriever.scores = {**matrix._asdict(), "num_docs": len(lengths)}
+            retriever.scores = {**matrix._asdict(), "num_docs": len(tokens.lengths)}
+            vocab = {t: i for i, t in enumerate(tokens.vocab)}
             retriever.vocab_dict = {**vocab, "": len(vocab)}  # a plain dict, as bm25s saves it
             retriever.unique_token_ids_set = set(retriever.vocab_dict.values())
             retriever.nonoccurrence_array = None
-        return cls(retriever, [c.chunk_id for c in chunks], generation, tokenizer.fingerprint)
+        index = cls(retriever, [c.chunk_id for c in chunks], generation, tokenizer.fingerprint)
+        index._tokens = tokens
+        return index
 
     def scores(self, query_tokens: list[str]) -> npt.NDArray[np.float32]:
         """BM25 score of every chunk, in `ids` order."""
@@ -124,6 +126,9 @@ class KeywordIndex:
         tmp.mkdir(parents=True)
         if self.ids:
             self._retriever.save(str(tmp), show_progress=False)
+        if self._tokens is not None:
+            self._tokens.save(tmp)
+            self._tokens = None  # not kept while serving (32 MB at 100k chunks)
         (tmp / "ids.json").write_text(
             json.dumps({"generation": self.generation, "fingerprint": self.fingerprint, "ids": self.ids})
         )
