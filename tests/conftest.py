@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from app.settings import Settings
+from app.settings import BUNDLED_CORPUS, Settings
 from app.wiring import build_assistant, open_index
 from bot.assistant import Assistant
 from ingest.pipeline import ingest
+from vectorstore.index import Index
+from vectorstore.tokenize import KeywordTokenizer
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -38,6 +40,22 @@ def data_dir(built_data_dir: Path, tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture
+def index(data_dir: Path) -> Iterator[Index]:
+    """The private copy's index, open for a test that ingests or changes it."""
+    opened = open_index(Settings(data_dir=data_dir))
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A private copy of the bundled corpus's files, for a test that edits them."""
+    folder = tmp_path / "corpus"
+    shutil.copytree(BUNDLED_CORPUS, folder)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def assistant(built_data_dir: Path) -> Iterator[Assistant]:
     """The extractive assistant over the shared corpus index (read-only use)."""
@@ -62,3 +80,9 @@ def with_laws(built_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
     ingest([settings.corpus_dir, EXTRA], index=index)
     yield build_assistant(settings, index)
     index.close()
+
+
+@pytest.fixture(scope="module")
+def jieba_tokenizer() -> KeywordTokenizer:
+    """jieba with the IP dictionary, loaded once per module."""
+    return KeywordTokenizer()

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -28,6 +27,8 @@ import numpy.typing as npt
 import core.text
 from core.records import Chunk
 from core.text import normalize
+
+from .folders import fresh_beside, swap_in
 
 Codes = npt.NDArray[np.uint64]
 VERSION = "1"  # bump when the saved form changes
@@ -159,9 +160,7 @@ class CorpusText:
 
     def save(self, directory: Path, generation: int) -> None:
         """Write to a temporary folder, then swap it in, so a reader never sees half of it."""
-        tmp = directory.with_name(directory.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
+        tmp = fresh_beside(directory)
         (tmp / "text.txt").write_text(self.text, encoding="utf-8", errors="surrogatepass")
         np.save(tmp / "chars.npy", self._chars)
         np.save(tmp / "pairs.npy", self._pairs)
@@ -169,12 +168,7 @@ class CorpusText:
         (tmp / "keys.bin").write_bytes(b"".join(self.keys))
         meta = {"generation": generation, "fingerprint": fingerprint(), "parts": len(self.keys)}
         (tmp / "meta.json").write_text(json.dumps(meta))
-        old = directory.with_name(directory.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if directory.exists():
-            directory.rename(old)
-        tmp.rename(directory)
-        shutil.rmtree(old, ignore_errors=True)
+        swap_in(tmp, directory)
 
     @classmethod
     def load(cls, directory: Path, generation: int | None = None) -> CorpusText | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -16,6 +15,7 @@ from core.records import Chunk
 
 from .bm25 import score_matrix
 from .chunk_tokens import ChunkTokens, chunk_tokens
+from .folders import fresh_beside, swap_in
 from .token_cache import Tokenizer
 
 if TYPE_CHECKING:
@@ -121,9 +121,7 @@ class KeywordIndex:
 
     def save(self, directory: Path) -> None:
         """Write to a temporary folder, then swap it in, so a reader never sees half an index."""
-        tmp = directory.with_name(directory.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
+        tmp = fresh_beside(directory)
         if self.ids:
             self._retriever.save(str(tmp), show_progress=False)
         if self._tokens is not None:
@@ -132,12 +130,7 @@ class KeywordIndex:
         (tmp / "ids.json").write_text(
             json.dumps({"generation": self.generation, "fingerprint": self.fingerprint, "ids": self.ids})
         )
-        old = directory.with_name(directory.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        if directory.exists():
-            directory.rename(old)
-        tmp.rename(directory)
-        shutil.rmtree(old, ignore_errors=True)
+        swap_in(tmp, directory)
 
     @classmethod
     def load(cls, directory: Path, generation: int, fingerprint: str) -> KeywordIndex | None:

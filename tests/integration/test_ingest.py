@@ -1,31 +1,14 @@
 """Ingestion over the real corpus: no re-embedding of unchanged text, atomic replace, clean failures."""
 
-import shutil
 from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
-from app.settings import BUNDLED_CORPUS, Settings
-from app.wiring import open_index
+from app.settings import BUNDLED_CORPUS
 from core.errors import IngestError
 from ingest.pipeline import ingest
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def index(data_dir):
-    index = open_index(Settings(data_dir=data_dir))
-    yield index
-    index.close()
-
-
-@pytest.fixture
-def corpus(tmp_path) -> Path:
-    folder = tmp_path / "corpus"
-    shutil.copytree(BUNDLED_CORPUS, folder)
-    return folder
 
 
 def _state(index):

@@ -4,8 +4,6 @@ import sqlite3
 
 import pytest
 
-from app.settings import Settings
-from app.wiring import open_index
 from core.errors import IngestError
 from ingest.pipeline import ingest
 from tests.integration.test_cli import run
@@ -14,13 +12,6 @@ from vectorstore.catalog import Catalog
 pytestmark = pytest.mark.integration
 
 GOOD = "# 示例区专利资助办法\n\n第一条 为了鼓励发明创造，制定本办法。\n\n第二条 资助标准为每件5000元。\n"
-
-
-@pytest.fixture
-def index(data_dir):
-    index = open_index(Settings(data_dir=data_dir))
-    yield index
-    index.close()
 
 
 @pytest.fixture

@@ -1,31 +1,14 @@
 """An ingest after one in step compares only its own chunks with the vectors; after an interrupted
 one (vectors written, catalog not committed) it compares everything and repairs."""
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from app.settings import BUNDLED_CORPUS, Settings
-from app.wiring import open_index
 from ingest.pipeline import apply, ingest, prepare, settle, stage, stage_tracked
 from ingest.reconcile import chunk_keys, quick_check, reconcile, synced_checksum
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def index(data_dir):
-    index = open_index(Settings(data_dir=data_dir))
-    yield index
-    index.close()
-
-
-@pytest.fixture
-def corpus(tmp_path) -> Path:
-    folder = tmp_path / "corpus"
-    shutil.copytree(BUNDLED_CORPUS, folder)
-    return folder
 
 
 def _shrink(path: Path) -> None:

@@ -1,49 +1,19 @@
 """A one-file change at scale: the keyword rebuild reuses the last build's token ids, the catalog's
 chunks are shared with the loaded ones, and the vectors' checksum moves by the change alone."""
 
-from collections.abc import Sequence
 from pathlib import Path
-
-import pytest
 
 from core.records import Chunk, DocumentMeta
 from ingest.reconcile import _checksum, _shifted
+from tests.chunk_support import CountingTokenizer, chunks_of
 from vectorstore.catalog import Catalog
 from vectorstore.chunk_tokens import ChunkTokens
 from vectorstore.keyword import KeywordIndex
 from vectorstore.tokenize import KeywordTokenizer
 
-
-class CountingTokenizer:
-    """The real tokenizer, counting the texts it tokenises."""
-
-    def __init__(self, inner: KeywordTokenizer, fingerprint: str = "") -> None:
-        self._inner = inner
-        self.fingerprint = fingerprint or inner.fingerprint
-        self.seen: list[str] = []
-
-    def tokens(self, text: str) -> list[str]:
-        return self._inner.tokens(text)
-
-    def tokens_many(self, texts: Sequence[str]) -> list[list[str]]:
-        self.seen += texts
-        return [self._inner.tokens(t) for t in texts]
-
-
-@pytest.fixture(scope="module")
-def jieba_tokenizer() -> KeywordTokenizer:
-    return KeywordTokenizer()
-
-
-def _chunks(doc_id: str, texts: Sequence[str]) -> list[Chunk]:
-    return [
-        Chunk(f"{doc_id}-{i}", doc_id, "标题", f"标题 › {i}", t, "上海市", "", i) for i, t in enumerate(texts)
-    ]
-
-
-A = _chunks("a", ["知识产权质押融资贴息比例为50%。", "专利开放许可试点。", "调解中心调解纠纷。"])
-B = _chunks("b", ["高校存量专利盘点。", "PCT专利申请资助。", "独有词：蓝天白云。"])
-C = _chunks("c", ["商标品牌指导站建设。", "", "专利导航服务。"])  # an empty clause text as well
+A = chunks_of("a", ["知识产权质押融资贴息比例为50%。", "专利开放许可试点。", "调解中心调解纠纷。"])
+B = chunks_of("b", ["高校存量专利盘点。", "PCT专利申请资助。", "独有词：蓝天白云。"])
+C = chunks_of("c", ["商标品牌指导站建设。", "", "专利导航服务。"])  # an empty clause text as well
 QUESTIONS = ["贴息比例", "专利", "调解纠纷", "蓝天白云", "商标品牌", "PCT", "没有的词", "∅"]
 
 

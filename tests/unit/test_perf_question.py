@@ -2,13 +2,12 @@
 shows at the next), jieba cuts each block of the question once with exactly its own cuts, and the
 per-candidate shortcuts give the figures of the plain definitions."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from app.settings import Settings
-from app.wiring import build_assistant, open_index
+from app.wiring import build_assistant
 from bot.evidence import coverage_normalized, coverages_normalized
 from core.records import Chunk, DocumentMeta
 from vectorstore.catalog import Catalog
@@ -60,13 +59,6 @@ def test_each_block_of_a_question_is_cut_once(
     cut.clear()
     tokenizer.tokens("贴息比例")  # outside: nothing remembered
     assert cut == ["贴息比例"]
-
-
-@pytest.fixture
-def index(data_dir: Path) -> Iterator[Index]:
-    index = open_index(Settings(data_dir=data_dir))
-    yield index
-    index.close()
 
 
 def test_a_search_reads_the_catalogs_state_once(index: Index, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,46 +1,19 @@
 """The token cache: a keyword-index rebuild tokenises only chunks it has not seen."""
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import pytest
 
-from core.records import Chunk
+from tests.chunk_support import CountingTokenizer, chunks_of
 from vectorstore.keyword import KeywordIndex
 from vectorstore.token_cache import CachedTokenizer, TokenCache
 from vectorstore.tokenize import KeywordTokenizer
 
-
-class CountingTokenizer:
-    """The real tokenizer, counting the texts it is given."""
-
-    def __init__(self, inner: KeywordTokenizer, fingerprint: str = "") -> None:
-        self._inner = inner
-        self.fingerprint = fingerprint or inner.fingerprint
-        self.seen: list[str] = []
-
-    def tokens(self, text: str) -> list[str]:
-        self.seen.append(text)
-        return self._inner.tokens(text)
+OLD = chunks_of("a", ["知识产权质押融资贴息比例为50%。", "专利开放许可试点。", "调解中心调解纠纷。"])
+NEW = chunks_of("b", ["高校存量专利盘点。", "PCT专利申请资助。"])
 
 
-@pytest.fixture(scope="module")
-def jieba_tokenizer() -> KeywordTokenizer:
-    return KeywordTokenizer()
-
-
-def _chunks(doc_id: str, texts: Sequence[str]) -> list[Chunk]:
-    return [
-        Chunk(f"{doc_id}-{i}", doc_id, "标题", f"标题 › {i}", t, "上海市", "", i) for i, t in enumerate(texts)
-    ]
-
-
-OLD = _chunks("a", ["知识产权质押融资贴息比例为50%。", "专利开放许可试点。", "调解中心调解纠纷。"])
-NEW = _chunks("b", ["高校存量专利盘点。", "PCT专利申请资助。"])
-
-
-def test_rebuild_after_a_new_document_tokenises_only_its_chunks(
+def test_rebuild_after_a_new_document_tokenises_only_itschunks_of(
     tmp_path: Path, jieba_tokenizer: KeywordTokenizer
 ) -> None:
     counting = CountingTokenizer(jieba_tokenizer)
@@ -94,7 +67,7 @@ def test_the_score_matrix_equals_bm25s_bit_for_bit(jieba_tokenizer: KeywordToken
     lines = [
         line for p in sorted(BUNDLED_CORPUS.glob("*.txt"))[:4] for line in p.read_text().splitlines() if line
     ]
-    chunks = _chunks("c", lines)
+    chunks = chunks_of("c", lines)
     ours = KeywordIndex.build(chunks, jieba_tokenizer, generation=1)
     reference = bm25s.BM25(k1=1.2, b=0.75)
     reference.index([jieba_tokenizer.tokens(c.search_text()) or ["∅"] for c in chunks], show_progress=False)
