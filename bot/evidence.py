@@ -49,14 +49,16 @@ def content_terms(tokens: Sequence[str], weight: Callable[[str], float]) -> list
     return _families(seen)
 
 
+def concepts(words: Sequence[str]) -> dict[str, str]:
+    """Each word with the concept it belongs to: the longest word containing it (惩罚 → 惩罚性赔偿)."""
+    return {word: max((whole for whole in words if word in whole), key=len) for word in words}
+
+
 def _families(weights: dict[str, float]) -> list[Term]:
     """One concept counted once: a compound and the parts the tokenizer also gives (惩罚性赔偿, 惩罚性, 惩罚,
     赔偿) share the compound's weight, so a text holding the compound gets it whole and one holding a part
     gets that part's share, and a sentence repeating one concept does not outweigh one answering the rest."""
-    owner = {
-        term: max((whole for whole in weights if term in whole and term != whole), key=len, default=term)
-        for term in weights
-    }
+    owner = concepts(list(weights))
     size = {whole: sum(1 for o in owner.values() if o == whole) for whole in set(owner.values())}
     return [(term, weights[owner[term]] / size[owner[term]]) for term in weights]
 
@@ -92,9 +94,8 @@ def whole_coverage(terms: Sequence[Term], text: str) -> float:
     if total <= 0:
         return 0.0
     norm = normalize(text)
-    words = [t for t, _ in terms]
-    owner = {t: max((o for o in words if t in o), key=len) for t in words}
-    present = {t for t in words if t in norm}
+    owner = concepts([t for t, _ in terms])
+    present = {t for t in owner if t in norm}
     whole = {o for o in set(owner.values()) if o in present or composed(o, [p for p in present if p in o])}
     return sum(w for t, w in terms if owner[t] in whole) / total
 
