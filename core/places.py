@@ -91,9 +91,36 @@ def _known_names() -> frozenset[str]:
     return frozenset(gazetteer()) | frozenset(SHORT_NAMES)
 
 
+# Positions of a name such that one wrong character leaves at least one of them whole: a two-character
+# name keeps its first or its second; a longer one its first two, its second and third, or its first
+# and third.
+_PROBES = {"0": (0,), "1": (1,), "01": (0, 1), "12": (1, 2), "02": (0, 2)}
+
+
+def _probes(size: int) -> tuple[str, ...]:
+    return ("0", "1") if size == 2 else ("01", "12", "02")
+
+
 @cache
-def _name_sizes() -> tuple[int, ...]:
-    return tuple(sorted({len(k) for k in _sound_index()}))
+def _anchors() -> dict[tuple[str, str], tuple[int, ...]]:
+    """(probe, the characters at its positions) → the lengths of the names having them: a text window can be
+    a name with one wrong character only where some probe finds a name's characters (a quick test)."""
+    sizes: dict[tuple[str, str], set[int]] = {}
+    for name in _known_names():
+        for probe in _probes(len(name)) if len(name) >= 2 else ():
+            sizes.setdefault((probe, "".join(name[at] for at in _PROBES[probe])), set()).add(len(name))
+    return {key: tuple(found) for key, found in sizes.items()}
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    """(size, start) of each window of the text that some probe finds (see _anchors), in that order."""
+    anchors, found = _anchors(), set[tuple[int, int]]()
+    for start in range(len(text) - 1):
+        a, b, c = text[start], text[start + 1], text[start + 2 : start + 3]
+        for key in (("0", a), ("1", b), ("01", a + b), ("12", b + c), ("02", a + c)):
+            if sizes := anchors.get(key):
+                found.update((size, start) for size in sizes if start + size <= len(text))
+    return sorted(found)
 
 
 @lru_cache(maxsize=512)  # a question is read by several steps (places, districts, the text as meant)
@@ -101,17 +128,16 @@ def misspellings(text: str) -> tuple[tuple[str, str, str], ...]:
     """(as written, as meant, district) for each district or place name written with one wrong character
     that reads the same (淞江 → 松江, 扬浦 → 杨浦, 黄埔 → 黄浦); names written right are places_in's."""
     index, known, found = _sound_index(), _known_names(), []
-    for size in _name_sizes():
-        for start in range(len(text) - size + 1):
-            written = text[start : start + size]
-            if written in known or not all(map(is_han, written)):
-                continue
-            if size == 2 and not _stands_alone(text, start, start + 2):
-                continue
-            for at in range(size):
-                for reading, name, district in index.get(written[:at] + "?" + written[at + 1 :], ()):
-                    if reading in readings(written[at]):
-                        found.append((written, name, district))
+    for size, start in _windows(text):
+        written = text[start : start + size]
+        if written in known or not all(map(is_han, written)):
+            continue
+        if size == 2 and not _stands_alone(text, start, start + 2):
+            continue
+        for at in range(size):
+            for reading, name, district in index.get(written[:at] + "?" + written[at + 1 :], ()):
+                if reading in readings(written[at]):
+                    found.append((written, name, district))
     return tuple(dict.fromkeys(found))
 
 

@@ -40,6 +40,15 @@ def test_a_district_or_place_written_with_a_character_that_sounds_the_same_is_re
     assert info.districts == (district,) and (written, district) in info.places
 
 
+def test_the_quick_window_test_never_misses_a_name_with_one_character_changed():
+    from core.places import _known_names, _windows
+
+    for name in sorted(_known_names()):
+        for at in range(len(name)) if len(name) >= 2 else ():
+            text = "在" + name[:at] + "某" + name[at + 1 :] + "办事"
+            assert (len(name), 1) in _windows(text), (name, at)
+
+
 def test_sound_alike_reading_never_touches_words_written_right():
     # an everyday word that shares a sound with a place is not that place (进山 is not 金山; 民行: other tone)
     for text in ("进山", "民行", "风险补偿", "假定我们在浦东", "中小企业融资", "宝山路附近", "知识产权质押"):
