@@ -27,14 +27,18 @@ def respelt(
     sound-alike character turns into a word the index uses (`used`: how many clauses use a word; `words`:
     the text cut into dictionary words). A real word is never respelt: 施行 stays 施行."""
     found: dict[str, str] = {}
-    places = {written for written, _ in places_in(text)}
+    places: set[str] | None = None  # looked up once a pair is a candidate (most questions have none)
     for run in _HAN_RUN.findall(strip_places(text)):
         cut = words(run)
         for left, right in pairwise(cut):
             written = left + right
             if len(left) != 1 or len(right) != 1 or written in found or used(written):
                 continue
-            if left in FUNCTION_CHARS or right in FUNCTION_CHARS or written in places:
+            if left in FUNCTION_CHARS or right in FUNCTION_CHARS:
+                continue
+            if places is None:
+                places = {written for written, _ in places_in(text)}
+            if written in places:
                 continue
             options = [
                 (used(meant), meant)

@@ -74,3 +74,7 @@ def test_the_score_matrix_equals_bm25s_bit_for_bit(jieba_tokenizer: KeywordToken
     for token in set(reference.vocab_dict) - {""}:  # "" is bm25s's placeholder, never a token
         assert ours.scores([token]).tolist() == reference.get_scores([token]).tolist(), token
         assert ours.df(token) == int(np.diff(reference.scores["indptr"])[reference.vocab_dict[token]])
+    for question in ("杨浦区知识产权质押融资贴息比例是多少？", "专利 专利 申请资助", "没有这个词", ""):
+        tokens = jieba_tokenizer.tokens(question)  # repeated and unknown tokens too, as bm25s takes them
+        expected = reference.get_scores(tokens).tolist() if tokens else [0.0] * len(chunks)
+        assert ours.scores(tokens).tolist() == expected, question
