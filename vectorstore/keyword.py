@@ -101,10 +101,10 @@ class KeywordIndex:
         """BM25 score of every chunk, in `ids` order."""
         scores = np.zeros(len(self.ids), dtype=np.float32)
         vocab = self._retriever.vocab_dict if self.ids else {}
-        columns = [vocab[t] for t in query_tokens if t in vocab]
+        matrix = self._retriever.scores if self.ids else {}
+        indptr = matrix.get("indptr", ())
+        columns = [c for c in (vocab[t] for t in query_tokens if t in vocab) if c < len(indptr) - 1]
         if columns:  # bm25s's get_scores, in one np.add.at over every column (the same sums, in order)
-            matrix = self._retriever.scores
-            indptr = matrix["indptr"]
             at = np.concatenate([np.arange(indptr[c], indptr[c + 1]) for c in columns])
             np.add.at(scores, matrix["indices"][at], matrix["data"][at])
         return scores
