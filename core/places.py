@@ -169,28 +169,40 @@ def _without_places(text: str) -> str:
     return _place_pattern().sub(" ", text)
 
 
+@cache
+def _short_name_pattern() -> re.Pattern[str]:
+    """Every district's short name at once, at every position (a lookahead, so 杨浦东 holds 杨浦 and 浦东)."""
+    names = sorted(SHORT_NAMES, key=len, reverse=True)
+    if any(a != b and b.startswith(a) for a in names for b in names):
+        raise ValueError("a short district name begins another: one pass would miss one of them")
+    return re.compile(f"(?=({'|'.join(map(re.escape, names))}))")
+
+
+def _short_names_at(text_only: str) -> list[tuple[int, str]]:
+    """(position, district) of each short district name (杨浦, 浦东 …) in a text without gazetteer places,
+    except where the name is something else (黄浦江, 普陀山, 金山寺)."""
+    found = []
+    for match in _short_name_pattern().finditer(text_only):
+        short = match.group(1)
+        end = match.start() + len(short)
+        if _NOT_DISTRICT.get(short) != text_only[end : end + 1]:
+            found.append((match.start(), SHORT_NAMES[short]))
+    return found
+
+
 def districts_in(text: str) -> tuple[str, ...]:
     """The districts a text names (full or short name, or through a place such as 五角场)."""
-    found: list[str] = []
-    text_only = _without_places(text)
-    for short, full in SHORT_NAMES.items():
-        for match in re.finditer(short, text_only):
-            if _NOT_DISTRICT.get(short) == text_only[match.end() : match.end() + 1]:
-                continue
-            if full not in found:
-                found.append(full)
+    named = {district for _, district in _short_names_at(_without_places(text))}
+    found = [district for district in SHORT_NAMES.values() if district in named]
     found.extend(d for _, d in places_in(text) if d not in found)
     return tuple(found)
 
 
 def regions_in_order(text: str) -> tuple[str, ...]:
     """The districts a text names, and the city when it names it too (上海, 市里), in the text's order."""
-    text_only = _without_places(text)
     at: dict[str, int] = {}
-    for short, full in SHORT_NAMES.items():
-        for match in re.finditer(short, text_only):
-            if _NOT_DISTRICT.get(short) != text_only[match.end() : match.end() + 1]:
-                at[full] = min(at.get(full, match.start()), match.start())
+    for start, district in _short_names_at(_without_places(text)):
+        at.setdefault(district, start)
     for place, district in places_in(text):
         at[district] = min(at.get(district, len(text)), max(text.find(place), 0))
     if city := _CITY_WORDS.search(text):

@@ -6,7 +6,7 @@ from bot.compose import place_note
 from bot.query import analyse
 from core.figures import figure_in
 from core.numerals import arabic, articles_in
-from core.places import districts_in, gazetteer, misspelt_places, places_in, strip_places
+from core.places import districts_in, gazetteer, misspelt_places, places_in, regions_in_order, strip_places
 
 
 @pytest.mark.parametrize(
@@ -22,6 +22,12 @@ from core.places import districts_in, gazetteer, misspelt_places, places_in, str
 def test_a_town_street_or_landmark_names_its_district(question, district):
     assert analyse(question).districts == (district,)
     assert analyse(question).places[0][1] == district
+
+
+def test_short_district_names_are_found_however_they_overlap_and_never_as_something_else():
+    assert districts_in("杨浦东") == ("杨浦区", "浦东新区")  # 杨浦 and 浦东 share 浦
+    assert districts_in("黄浦江边的普陀山游客") == ()  # 黄浦江, 普陀山: a river and a mountain
+    assert regions_in_order("浦东和杨浦比，市里呢") == ("浦东新区", "杨浦区", "上海市")
 
 
 def test_a_street_named_after_a_district_is_in_its_own_district():
