@@ -100,9 +100,10 @@ class KeywordIndex:
     def scores(self, query_tokens: list[str]) -> npt.NDArray[np.float32]:
         """BM25 score of every chunk, in `ids` order."""
         scores = np.zeros(len(self.ids), dtype=np.float32)
-        vocab = self._retriever.vocab_dict if self.ids else {}
-        matrix = self._retriever.scores if self.ids else {}
-        indptr = matrix.get("indptr", ())
+        if not self.ids:
+            return scores
+        vocab, matrix = self._retriever.vocab_dict, self._retriever.scores
+        indptr = matrix["indptr"]
         columns = [c for c in (vocab[t] for t in query_tokens if t in vocab) if c < len(indptr) - 1]
         if columns:  # bm25s's get_scores, in one np.add.at over every column (the same sums, in order)
             at = np.concatenate([np.arange(indptr[c], indptr[c + 1]) for c in columns])
