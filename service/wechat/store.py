@@ -23,6 +23,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.statefile import use_wal
 from service.wechat.schema import migrate
 
 KEEP_S = 2 * 24 * 3600
@@ -52,7 +53,7 @@ class MessageStore:
         self.lease_s = lease_s
         self._clock = clock
         with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
+            use_wal(db)
             migrate(db)
 
     @contextmanager

@@ -3,8 +3,10 @@
 import json
 import sqlite3
 import threading
+from contextlib import closing
 
 from service.wechat.store import KEEP_S, MAX_ANSWER_ATTEMPTS, WINDOW_S, MessageStore
+from tests.state_support import writer_holding_the_file
 
 MESSAGE = json.dumps({"from_user": "o1", "content": "问题"})
 
@@ -30,6 +32,15 @@ def test_a_retry_is_recognised(tmp_path):
     assert begin(store, "app:1") is True
     assert begin(store, "app:1", owner="B") is False
     assert store.state("app:1") == "pending" and store.state("app:2") is None
+
+
+def test_a_worker_starting_while_another_writes_waits_for_it(tmp_path):
+    # Server workers start at once over one state file; the first to write must not fail the others.
+    with writer_holding_the_file(tmp_path / "state.sqlite", hold_s=0.3):
+        store = store_at(tmp_path)
+    assert begin(store, "app:1") is True
+    with closing(sqlite3.connect(tmp_path / "state.sqlite")) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
 def test_a_ready_answer_is_taken_passively_once(tmp_path):
