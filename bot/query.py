@@ -201,6 +201,13 @@ def reading(question: str) -> str:
     return _read(_as_written(question))
 
 
+def read_of(question: str) -> str:
+    """analyse(question).read alone, place names written with a sound-alike character read as meant
+    (淞江 → 松江): the text the question is embedded and searched by, before any respelling against an
+    index (bot.spelling)."""
+    return as_meant(reading(question))
+
+
 def _read(written: str) -> str:
     """reading() of a question already NFKC and simplified."""
     missing = [a for a in articles_in(written) if a not in written] + list(official_terms(written))

