@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from contextvars import ContextVar, copy_context
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache, partial
 from itertools import islice
 from pathlib import Path
@@ -22,7 +22,7 @@ from vectorstore.index import Index
 from .evidence import Term, composed, content_terms, coverages_normalized, idf, states_figure
 from .query import QueryInfo, analyse, read_of, region_allowed, topic_words
 from .refusal import vague_floor
-from .spelling import meant_text, read_as_meant
+from .spelling import meant_text, read_as_meant, respelt_as
 
 T = TypeVar("T")
 
@@ -255,9 +255,7 @@ class HybridRetriever:
         self, question: str, read: str, fixes: tuple[tuple[str, str], ...]
     ) -> tuple[QueryInfo, list[Term], dict[str, float]]:
         """The question's analysis as self.meant(analyse(question)) gives it, its terms, its BM25 scores."""
-        info = analyse(question)
-        if fixes:
-            info = replace(info, read=read, respelt=fixes)
+        info = respelt_as(analyse(question), read, fixes)
         terms = self.terms(info)
         return info, terms, self._keyword_side(info, terms)[1]
 

@@ -66,5 +66,9 @@ def read_as_meant(
     info: QueryInfo, used: Callable[[str], int], words: Callable[[str], list[str]]
 ) -> QueryInfo:
     """The question with each respelt word as meant (the question as asked is kept in `text`)."""
-    read, fixes = meant_text(info.read, used, words)
+    return respelt_as(info, *meant_text(info.read, used, words))
+
+
+def respelt_as(info: QueryInfo, read: str, fixes: tuple[tuple[str, str], ...]) -> QueryInfo:
+    """The question read as `read`, with the respellings `fixes` (meant_text's); itself when none."""
     return replace(info, read=read, respelt=fixes) if fixes else info
