@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from core.errors import InputError
 from core.figures import DOC_NUMBER
@@ -189,6 +190,7 @@ def _first_intent(questions: Sequence[str], asked: str) -> Intent:
     return next((i for i in found if i != Intent.GENERAL), None) or _intent(asked)
 
 
+@lru_cache(maxsize=512)  # a question is read twice: for its embedding (read_of), then whole (analyse)
 def _as_written(question: str) -> str:
     """The question as typed, in matching form: NFKC and simplified characters."""
     return to_simplified(unicodedata.normalize("NFKC", question)).strip()
@@ -208,6 +210,7 @@ def read_of(question: str) -> str:
     return as_meant(reading(question))
 
 
+@lru_cache(maxsize=512)
 def _read(written: str) -> str:
     """reading() of a question already NFKC and simplified."""
     missing = [a for a in articles_in(written) if a not in written] + list(official_terms(written))

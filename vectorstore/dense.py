@@ -41,4 +41,4 @@ class DenseMatrix:
         kth = -np.partition(-scores, k - 1)[k - 1] if k < n else -np.inf
         top = np.flatnonzero(scores >= kth)
         order = top[np.lexsort((self._by_id[top], -scores[top]))][:k]
-        return [(self._ids[i], float(scores[i])) for i in order.tolist()]
+        return list(zip(self._ids[order].tolist(), scores[order].tolist(), strict=True))

@@ -49,7 +49,7 @@ def top_positions(scores: npt.NDArray[np.float32], k: int) -> list[int]:
     if k <= 0 or n == 0:
         return []
     if n <= _SMALL:  # one stable sort is cheaper than the partition's several array passes
-        return [int(i) for i in np.argsort(-scores, kind="stable")[:k]]
+        return np.argsort(-scores, kind="stable")[:k].tolist()
     if k < n:
         kth = np.partition(scores, n - k)[n - k]
         above = np.flatnonzero(scores > kth)
@@ -57,7 +57,7 @@ def top_positions(scores: npt.NDArray[np.float32], k: int) -> list[int]:
         picked = np.concatenate([above, tied])
     else:
         picked = np.arange(n)
-    return [int(i) for i in picked[np.lexsort((picked, -scores[picked]))]]
+    return picked[np.lexsort((picked, -scores[picked]))].tolist()
 
 
 class KeywordIndex:
@@ -114,7 +114,8 @@ class KeywordIndex:
         """The k best chunks by BM25 with a positive score, as (chunk id, score), best first."""
         raw = self.scores(query_tokens)
         positive = np.flatnonzero(raw > 0)  # usually a small share of the chunks
-        return [(self.ids[i], float(raw[i])) for i in positive[top_positions(raw[positive], k)].tolist()]
+        best = positive[top_positions(raw[positive], k)]
+        return list(zip([self.ids[i] for i in best.tolist()], raw[best].tolist(), strict=True))
 
     def df(self, token: str) -> int:
         """How many chunks contain the token (bm25s's column lengths, read once per index into a list)."""
