@@ -112,11 +112,26 @@ def _anchors() -> dict[tuple[str, str], tuple[int, ...]]:
     return {key: tuple(found) for key, found in sizes.items()}
 
 
+@cache
+def _leads() -> tuple[frozenset[str], frozenset[str]]:
+    """The characters a window must begin with, or have second, for any probe to find a name there: every
+    probe holds the window's first character (0, 01, 02) or its second (1, 12)."""
+    anchors = _anchors()
+    return (
+        frozenset(chars[0] for probe, chars in anchors if probe.startswith("0")),
+        frozenset(chars[0] for probe, chars in anchors if probe.startswith("1")),
+    )
+
+
 def _windows(text: str) -> list[tuple[int, int]]:
     """(size, start) of each window of the text that some probe finds (see _anchors), in that order."""
     anchors, found = _anchors(), set[tuple[int, int]]()
+    first, second = _leads()
     for start in range(len(text) - 1):
-        a, b, c = text[start], text[start + 1], text[start + 2 : start + 3]
+        a, b = text[start], text[start + 1]
+        if a not in first and b not in second:  # no probe can find a name here (most windows)
+            continue
+        c = text[start + 2 : start + 3]
         for key in (("0", a), ("1", b), ("01", a + b), ("12", b + c), ("02", a + c)):
             if sizes := anchors.get(key):
                 found.update((size, start) for size in sizes if start + size <= len(text))
