@@ -15,6 +15,7 @@ import numpy as np
 from .embed import Vectors
 
 EXACT_LIMIT = 20_000
+SORT_ALL = 256  # up to this many vectors one lexsort of every score is cheaper than partitioning first
 
 
 class DenseMatrix:
@@ -37,8 +38,10 @@ class DenseMatrix:
         if k <= 0 or not n:
             return []
         scores = self._matrix @ np.asarray(vector, dtype=np.float32).reshape(-1)
-        # Every id scoring at least the k-th best score, so that ties at the edge go by id too.
-        kth = -np.partition(-scores, k - 1)[k - 1] if k < n else -np.inf
-        top = np.flatnonzero(scores >= kth)
-        order = top[np.lexsort((self._by_id[top], -scores[top]))][:k]
+        if n <= SORT_ALL:  # 30 µs against 55 µs at 118 vectors; the partition wins from about 400
+            order = np.lexsort((self._by_id, -scores))[:k]
+        else:  # every id scoring at least the k-th best score, so that ties at the edge go by id too
+            kth = -np.partition(-scores, k - 1)[k - 1] if k < n else -np.inf
+            top = np.flatnonzero(scores >= kth)
+            order = top[np.lexsort((self._by_id[top], -scores[top]))][:k]
         return list(zip(self._ids[order].tolist(), scores[order].tolist(), strict=True))

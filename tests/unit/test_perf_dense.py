@@ -10,7 +10,7 @@ import pytest
 from app.settings import Settings
 from app.wiring import open_index
 from core.records import Chunk, DocumentMeta
-from vectorstore.dense import DenseMatrix
+from vectorstore.dense import SORT_ALL, DenseMatrix
 from vectorstore.embed import DIM, Vectors, content_key
 from vectorstore.index import Index
 
@@ -21,13 +21,14 @@ def _reference(ids: Sequence[str], vectors: Vectors, query: Vectors, k: int) -> 
     return sorted(scored, key=lambda p: (-p[1], p[0]))[: max(k, 0)]
 
 
+@pytest.mark.parametrize("n", [60, SORT_ALL + 41])  # every score sorted; a partition first
 @pytest.mark.parametrize("k", [0, 1, 5, 50, 60, 100])
-def test_nearest_is_the_exact_cosine_ranking(k: int) -> None:
+def test_nearest_is_the_exact_cosine_ranking(k: int, n: int) -> None:
     rng = np.random.default_rng(k)
-    vectors = rng.normal(size=(60, DIM)).astype(np.float32)
+    vectors = rng.normal(size=(n, DIM)).astype(np.float32)
     vectors[10:20] = vectors[3]  # ten duplicates of one vector: ties, also at the k-th place
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    ids = [f"c{(i * 37) % 60:02d}" for i in range(60)]  # ids not in row order
+    ids = [f"c{(i * 37) % n:03d}" for i in range(n)]  # ids not in row order (37 is prime to n)
     query = vectors[3] + 0.5 * vectors[40]
     found = DenseMatrix(ids, vectors).nearest(query, k)
     expected = _reference(ids, vectors, query, k)
