@@ -64,11 +64,12 @@ def _place_pattern() -> re.Pattern[str]:
     return re.compile("|".join(map(re.escape, sorted(gazetteer(), key=len, reverse=True))))
 
 
+@lru_cache(maxsize=512)  # a question's text is asked by several steps (analyse, districts, respelling)
 def places_in(text: str) -> tuple[tuple[str, str], ...]:
     """(place, district) for each gazetteer place the text names (顾村 → 宝山区), longest match first,
     then each district or place written with one character that sounds the same (淞江 → 松江区)."""
     named = [(m.group(0), gazetteer()[m.group(0)]) for m in _place_pattern().finditer(text)]
-    return tuple(dict.fromkeys([*named, *misspelt_places(_place_pattern().sub(" ", text))]))
+    return tuple(dict.fromkeys([*named, *misspelt_places(_without_places(text))]))
 
 
 @cache
@@ -174,11 +175,12 @@ def misspelt_places(text: str) -> tuple[tuple[str, str], ...]:
 
 def as_meant(text: str) -> str:
     """The text with misspelt district and place names written right (扬浦区 → 杨浦区)."""
-    for written, name, _ in misspellings(_place_pattern().sub(" ", text)):
+    for written, name, _ in misspellings(_without_places(text)):
         text = text.replace(written, name)
     return text
 
 
+@lru_cache(maxsize=512)  # about ten times a question, over one or two texts
 def _without_places(text: str) -> str:
     """The text with gazetteer places blanked, so 宝山路 (in 静安区) does not name 宝山区."""
     return _place_pattern().sub(" ", text)
@@ -193,7 +195,8 @@ def _short_name_pattern() -> re.Pattern[str]:
     return re.compile(f"(?=({'|'.join(map(re.escape, names))}))")
 
 
-def _short_names_at(text_only: str) -> list[tuple[int, str]]:
+@lru_cache(maxsize=512)  # asked for the districts and for their order
+def _short_names_at(text_only: str) -> tuple[tuple[int, str], ...]:
     """(position, district) of each short district name (杨浦, 浦东 …) in a text without gazetteer places,
     except where the name is something else (黄浦江, 普陀山, 金山寺)."""
     found = []
@@ -202,7 +205,7 @@ def _short_names_at(text_only: str) -> list[tuple[int, str]]:
         end = match.start() + len(short)
         if _NOT_DISTRICT.get(short) != text_only[end : end + 1]:
             found.append((match.start(), SHORT_NAMES[short]))
-    return found
+    return tuple(found)
 
 
 def districts_in(text: str) -> tuple[str, ...]:
@@ -260,6 +263,7 @@ _PLACE_NAMES = re.compile(
 )
 
 
+@lru_cache(maxsize=512)
 def strip_places(text: str) -> str:
     """The text without place names, so 宝山区 does not count as a topic word (nor 山区 inside it)."""
     text = _PLACE_NAMES.sub(" ", _without_places(unicodedata.normalize("NFKC", text)))
