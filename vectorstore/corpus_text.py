@@ -118,15 +118,18 @@ class CorpusText:
         self._starts = list(starts)
         self._chars: Codes = _chars_of(text) if chars is None else chars
         self._pairs: Codes = _pairs_of([text]) if pairs is None else pairs
-        # a small text's pairs also as a set of strings: a word's pairs looked up without numpy's overhead
+        # a small text's pairs and characters also as sets of strings: looked up without numpy's overhead
         small = len(self._pairs) <= _SET_LIMIT
         self._pair_set = (
             frozenset(chr(p >> 32) + chr(p & 0xFFFFFFFF) for p in self._pairs.tolist()) if small else None
         )
+        self._char_set = frozenset(map(chr, self._chars.tolist())) if small else None
 
     def __contains__(self, needle: str) -> bool:
         """needle in self.text, answered from the character pairs when they rule it out."""
         if len(needle) < 2:
+            if self._char_set is not None:
+                return not needle or needle in self._char_set
             return not needle or _all_in(self._chars, _codes(needle).astype(np.uint64))
         if self._pair_set is not None:
             pairs = self._pair_set

@@ -68,7 +68,7 @@ class KeywordIndex:
         self.ids = ids
         self.generation = generation
         self.fingerprint = fingerprint
-        self._df: list[int] | None = None
+        self._starts: list[int] | None = None  # the score matrix's column starts, as Python ints
         self._tokens: ChunkTokens | None = None  # the chunks' token ids, from build until saved
 
     @classmethod
@@ -103,11 +103,15 @@ class KeywordIndex:
         if not self.ids:
             return scores
         vocab, matrix = self._retriever.vocab_dict, self._retriever.scores
-        indptr = matrix["indptr"]
-        columns = [c for c in (vocab[t] for t in query_tokens if t in vocab) if c < len(indptr) - 1]
-        if columns:  # bm25s's get_scores, in one np.add.at over every column (the same sums, in order)
-            at = np.concatenate([np.arange(indptr[c], indptr[c + 1]) for c in columns])
-            np.add.at(scores, matrix["indices"][at], matrix["data"][at])
+        starts = self._column_starts()
+        spans = [
+            (starts[c], starts[c + 1])
+            for c in (vocab[t] for t in query_tokens if t in vocab)
+            if c < len(starts) - 1
+        ]
+        if spans:  # bm25s's get_scores, in one np.add.at over every column (the same sums, in order)
+            rows = np.concatenate([matrix["indices"][a:b] for a, b in spans])
+            np.add.at(scores, rows, np.concatenate([matrix["data"][a:b] for a, b in spans]))
         return scores
 
     def top(self, query_tokens: list[str], k: int) -> list[tuple[str, float]]:
@@ -118,14 +122,19 @@ class KeywordIndex:
         return list(zip([self.ids[i] for i in best.tolist()], raw[best].tolist(), strict=True))
 
     def df(self, token: str) -> int:
-        """How many chunks contain the token (bm25s's column lengths, read once per index into a list)."""
+        """How many chunks contain the token (the length of its column of the score matrix)."""
         column = self._retriever.vocab_dict.get(token) if self.ids else None
         if column is None:
             return 0
-        counts = self._df
-        if counts is None:
-            counts = self._df = np.diff(self._retriever.scores["indptr"]).tolist()
-        return counts[column] if column < len(counts) else 0
+        starts = self._starts or self._column_starts()  # asked ~150 times a question: no call when read
+        return starts[column + 1] - starts[column] if column < len(starts) - 1 else 0
+
+    def _column_starts(self) -> list[int]:
+        """The score matrix's column starts as Python ints, read once per index (a numpy scalar per lookup
+        costs more than the lookup)."""
+        if self._starts is None:
+            self._starts = self._retriever.scores["indptr"].tolist()
+        return self._starts
 
     def save(self, directory: Path) -> None:
         """Write to a temporary folder, then swap it in, so a reader never sees half an index."""

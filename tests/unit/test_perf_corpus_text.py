@@ -12,6 +12,7 @@ from app.wiring import open_index
 from core.records import Chunk
 from core.text import normalize
 from ingest.pipeline import ingest
+from vectorstore import corpus_text
 from vectorstore.corpus_text import CorpusText, _all_in, _codes, _pairs
 
 ALPHABET = "专利权申请资助合同劳动补偿第一条ab1,.\n\ud800"
@@ -21,11 +22,14 @@ def _random(rng: random.Random, low: int, high: int) -> str:
     return "".join(rng.choice(ALPHABET) for _ in range(rng.randint(low, high)))
 
 
+@pytest.mark.parametrize("set_limit", [100_000, -1])  # characters and pairs also kept as sets; arrays only
 @pytest.mark.parametrize("seed", range(5))
-def test_in_is_the_substring_test(seed: int) -> None:
+def test_in_is_the_substring_test(seed: int, set_limit: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(corpus_text, "_SET_LIMIT", set_limit)
     rng = random.Random(seed)
     text = _random(rng, 0, 300)
     corpus = CorpusText(text)
+    assert (corpus._pair_set is None) == (set_limit < 0)
     for _ in range(2000):
         needle = _random(rng, 0, 4)
         assert (needle in corpus) == (needle in text), (needle, text)
