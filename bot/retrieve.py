@@ -165,7 +165,7 @@ class HybridRetriever:
         """The question with words written with a sound-alike character read as meant (bot.spelling)."""
         if not self._index.chunks():
             return info
-        return read_as_meant(info, self._index.keyword().df, self._index.tokenizer.words)
+        return read_as_meant(info, self._index.keyword(), self._index.tokenizer.words)
 
     def terms(self, info: QueryInfo) -> list[Term]:
         """The question's content terms that stand in the documents, weighted by their rarity there.
@@ -229,7 +229,7 @@ class HybridRetriever:
             info = analyse(question)
             return Understood(info, self.terms(info), [])
         keyword = self._index.keyword()
-        read, fixes = meant_text(read_of(question), keyword.df, self._index.tokenizer.words)
+        read, fixes = meant_text(read_of(question), keyword, self._index.tokenizer.words)
         rest = self._start(partial(self._understood, question, read, fixes))
         dense = self._dense(read)
         info, terms, bm25 = rest()

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 from itertools import pairwise
+from typing import Protocol
 
 from core.places import places_in, strip_places
 from core.sounds import sound_alikes
@@ -20,12 +21,23 @@ from .query import QueryInfo
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
 
 
-def respelt(
-    text: str, used: Callable[[str], int], words: Callable[[str], list[str]]
-) -> tuple[tuple[str, str], ...]:
+class Usage(Protocol):
+    """What the index says of words (vectorstore.keyword.KeywordIndex)."""
+
+    def df(self, token: str) -> int:
+        """How many clauses use the word."""
+        ...
+
+    def fillers(self, pattern: str) -> str:
+        """The characters that fill the '?' of a two-character pattern into a word some clause uses."""
+        ...
+
+
+def respelt(text: str, usage: Usage, words: Callable[[str], list[str]]) -> tuple[tuple[str, str], ...]:
     """(as written, as meant) for each pair of characters the dictionary cuts apart (帖 息: no word) that one
-    sound-alike character turns into a word the index uses (`used`: how many clauses use a word; `words`:
-    the text cut into dictionary words). A real word is never respelt: 施行 stays 施行."""
+    sound-alike character turns into a word the index uses (`words`: the text cut into dictionary words).
+    A real word is never respelt: 施行 stays 施行."""
+    used = usage.df
     found: dict[str, str] = {}
     places: set[str] | None = None  # looked up once a pair is a candidate (most questions have none)
     for run in _HAN_RUN.findall(strip_places(text)):
@@ -40,10 +52,10 @@ def respelt(
                 places = {written for written, _ in places_in(text)}
             if written in places:
                 continue
-            options = [
+            options = [  # only the sound-alikes that make a used word are looked at (a few of ~100)
                 (used(meant), meant)
                 for at in range(2)
-                for char in sound_alikes(written[at])
+                for char in sound_alikes(written[at]).intersection(usage.fillers(_blanked(written, at)))
                 for meant in [written[:at] + char + written[at + 1 :]]
             ]
             best = max((o for o in options if o[0] > 0), default=None)
@@ -52,21 +64,23 @@ def respelt(
     return tuple(found.items())
 
 
+def _blanked(word: str, at: int) -> str:
+    return word[:at] + "?" + word[at + 1 :]
+
+
 def meant_text(
-    read: str, used: Callable[[str], int], words: Callable[[str], list[str]]
+    read: str, usage: Usage, words: Callable[[str], list[str]]
 ) -> tuple[str, tuple[tuple[str, str], ...]]:
     """The text with each respelt word as meant, and the respellings (see respelt)."""
-    fixes = respelt(read, used, words)
+    fixes = respelt(read, usage, words)
     for written, meant in fixes:
         read = read.replace(written, meant)
     return read, fixes
 
 
-def read_as_meant(
-    info: QueryInfo, used: Callable[[str], int], words: Callable[[str], list[str]]
-) -> QueryInfo:
+def read_as_meant(info: QueryInfo, usage: Usage, words: Callable[[str], list[str]]) -> QueryInfo:
     """The question with each respelt word as meant (the question as asked is kept in `text`)."""
-    return respelt_as(info, *meant_text(info.read, used, words))
+    return respelt_as(info, *meant_text(info.read, usage, words))
 
 
 def respelt_as(info: QueryInfo, read: str, fixes: tuple[tuple[str, str], ...]) -> QueryInfo:

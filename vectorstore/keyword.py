@@ -69,6 +69,7 @@ class KeywordIndex:
         self.generation = generation
         self.fingerprint = fingerprint
         self._starts: list[int] | None = None  # the score matrix's column starts, as Python ints
+        self._fillers: dict[str, str] | None = None  # see fillers()
         self._tokens: ChunkTokens | None = None  # the chunks' token ids, from build until saved
 
     @classmethod
@@ -128,6 +129,19 @@ class KeywordIndex:
             return 0
         starts = self._starts or self._column_starts()  # asked ~150 times a question: no call when read
         return starts[column + 1] - starts[column] if column < len(starts) - 1 else 0
+
+    def fillers(self, pattern: str) -> str:
+        """The characters that fill the blank of a two-character pattern (帖? or ?息) into a word some chunk
+        uses (贴息: 贴 fills ?息). The table is made on first use, once per index."""
+        table = self._fillers
+        if table is None:
+            found: dict[str, list[str]] = {}
+            for token in self._retriever.vocab_dict if self.ids else ():
+                if len(token) == 2 and self.df(token):
+                    found.setdefault("?" + token[1], []).append(token[0])
+                    found.setdefault(token[0] + "?", []).append(token[1])
+            table = self._fillers = {blank: "".join(chars) for blank, chars in found.items()}
+        return table.get(pattern, "")
 
     def _column_starts(self) -> list[int]:
         """The score matrix's column starts as Python ints, read once per index (a numpy scalar per lookup

@@ -109,6 +109,18 @@ def test_document_frequency_counts_the_chunks_holding_a_token(index: Index) -> N
         assert keyword.df(token) == sum(token in ts for ts in tokens.values()), token
 
 
+def test_fillers_are_the_characters_that_make_a_word_some_chunk_uses(index: Index) -> None:
+    keyword = index.keyword()
+    used = {
+        t for c in index.chunks().values() for t in index.tokenizer.tokens(c.search_text()) if len(t) == 2
+    }
+    for pattern in ["?息", "贴?", "质?", "?利", "专?", "?无", "无?"]:
+        at = pattern.index("?")
+        expected = {w[at] for w in used if w[1 - at] == pattern[1 - at]}
+        assert sorted(keyword.fillers(pattern)) == sorted(expected), pattern
+    assert "贴" in keyword.fillers("?息") and keyword.fillers("?无") == ""
+
+
 def test_the_catalog_state_follows_every_commit_of_any_connection(tmp_path: Path) -> None:
     path = tmp_path / "catalog.sqlite"
     catalog, other = Catalog(path), Catalog(path)
