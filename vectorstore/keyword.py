@@ -118,8 +118,12 @@ class KeywordIndex:
     def top(self, query_tokens: list[str], k: int) -> list[tuple[str, float]]:
         """The k best chunks by BM25 with a positive score, as (chunk id, score), best first."""
         raw = self.scores(query_tokens)
-        positive = np.flatnonzero(raw > 0)  # usually a small share of the chunks
-        best = positive[top_positions(raw[positive], k)]
+        if len(raw) <= _SMALL:  # one stable sort of every score; the positive ones lead it
+            ranked = np.argsort(-raw, kind="stable")[: max(k, 0)]
+            best = ranked[raw[ranked] > 0]
+        else:
+            positive = np.flatnonzero(raw > 0)  # usually a small share of the chunks
+            best = positive[top_positions(raw[positive], k)]
         return list(zip([self.ids[i] for i in best.tolist()], raw[best].tolist(), strict=True))
 
     def df(self, token: str) -> int:

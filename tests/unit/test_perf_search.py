@@ -12,9 +12,12 @@ from app.wiring import open_index
 from bot.evidence import coverage, coverage_normalized
 from core.records import Chunk, DocumentMeta
 from core.text import normalize
+from tests.chunk_support import chunks_of
+from vectorstore import keyword
 from vectorstore.embed import DIM, Vectors
 from vectorstore.index import Index
-from vectorstore.keyword import top_positions
+from vectorstore.keyword import KeywordIndex, top_positions
+from vectorstore.tokenize import KeywordTokenizer
 
 
 def _by_full_sort(scores: np.ndarray, k: int) -> list[int]:
@@ -31,6 +34,22 @@ def test_top_positions_match_a_full_sort(k: int) -> None:
 
 def test_top_positions_of_nothing() -> None:
     assert top_positions(np.zeros(0, dtype=np.float32), 5) == []
+
+
+@pytest.mark.parametrize("small", [4096, 0])  # every score sorted; the positive ones selected first
+@pytest.mark.parametrize("k", [0, 1, 3, 7, 50])
+def test_keyword_top_is_the_positive_scores_by_a_full_sort(
+    k: int, small: int, jieba_tokenizer: KeywordTokenizer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(keyword, "_SMALL", small)
+    texts = ["贴息比例为50%。", "质押融资贴息。", "专利开放许可。", "质押融资贴息。", "调解纠纷。"] * 3
+    index = KeywordIndex.build(chunks_of("d", texts), jieba_tokenizer, generation=1)
+    tokens = jieba_tokenizer.tokens("质押贴息")
+    scores = index.scores(tokens)
+    expected = [(index.ids[i], float(scores[i])) for i in _by_full_sort(scores, k) if scores[i] > 0]
+    assert index.top(tokens, k) == expected
+    assert len(expected) == min(k, 9)  # the three texts with 质押 or 贴息, three times over
+    assert not k or expected[0] == ("d-1", pytest.approx(float(scores.max())))
 
 
 def test_coverage_of_normalised_text_is_coverage() -> None:
