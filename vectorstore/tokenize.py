@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -84,6 +85,9 @@ class KeywordTokenizer:
         self.fingerprint = hashlib.sha1(f"{TOKENIZER_VERSION}\n{self._user_dict}".encode()).hexdigest()[:12]
         self._loaded: jieba.Tokenizer | None = None
         self._lock = threading.Lock()
+        # the same compounds come back question after question (知识产权, 质押融资): their parts are looked
+        # up once, not a dictionary lookup per substring each time
+        self._parts = lru_cache(maxsize=4096)(self._parts)  # type: ignore[method-assign]
 
     @property
     def _jieba(self) -> jieba.Tokenizer:
@@ -118,7 +122,7 @@ class KeywordTokenizer:
                 out += cut
         return out
 
-    def _parts(self, word: str) -> list[str]:
+    def _parts(self, word: str) -> tuple[str, ...]:
         """Dictionary words inside a compound (知识产权质押融资 → 知识产权, 质押, 融资, 质押融资 …)."""
         found = []
         for size in range(2, len(word)):
@@ -126,7 +130,7 @@ class KeywordTokenizer:
                 piece = word[start : start + size]
                 if self.is_word(piece):
                     found.append(piece)
-        return found
+        return tuple(found)
 
     def tokens(self, text: str) -> list[str]:
         """Normalised tokens: precise cut, plus the dictionary parts of every compound."""
