@@ -38,3 +38,11 @@ def test_a_wording_with_a_gap_takes_the_askers_own_words_in_between():
     assert official_terms("利息能补吗") == ("贴息",)
     # the gap is short and never crosses a clause: 补 … ，… 利息 is not one wording
     assert official_terms("补一补材料，再问问银行的利息") == ()
+
+
+def test_every_wording_is_found_wherever_it_stands():
+    for saying, term in colloquial_terms().items():
+        written = saying.replace("…", "点")  # a gap takes a character of the asker's own
+        for asked in (f"请问{written}怎么办", f"{written}？", written.swapcase()):
+            found = official_terms(asked)
+            assert term in found or term in asked, (saying, asked, found)
