@@ -36,7 +36,8 @@ OUTSIDE = (
 ).split()
 # A Shanghai street named after a province or city is not that place (南京东路, 西藏中路, 四川北路 …).
 _ROAD = re.compile(r"^[东西南北中]?路")
-_CITY_WORDS = re.compile(r"上海|全市|本市|市级|(?<![城都])市里")
+# led by a class of the first characters, as re does not skip by first character past a look-behind
+_CITY_WORDS = re.compile(r"(?=[上全本市])(?:上海|全市|本市|市级|(?<![城都])市里)")
 
 # Words that name a place, never a topic (the refusal rule does not count them as content).
 PLACE_WORDS = frozenset({"上海", "上海市", "全市", "本市", "市级", "区", "市", *DISTRICTS, *SHORT_NAMES})
