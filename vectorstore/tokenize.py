@@ -11,8 +11,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
+from math import log
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from .segment import Route, between_blocks, route, walk
 
 if TYPE_CHECKING:
     import jieba
@@ -33,8 +36,16 @@ _DIGITS = re.compile(r"^[\d.]+%?$")
 # jieba's own blocks (jieba.re_han_default): its precise cut of a text is the cuts of these, in order
 _BLOCK = re.compile(r"([\u4E00-\u9FD5a-zA-Z0-9+#&\._%\-]+)", re.U)
 
-# within cutting_once(): (tokenizer fingerprint, block) → jieba's cut of that block
-_cuts: ContextVar[dict[tuple[str, str], list[str]] | None] = ContextVar("ipbot_cuts", default=None)
+
+class _Cuts:
+    """One question's cuts: each block's words, and each tokenizer's routes (vectorstore.segment)."""
+
+    def __init__(self) -> None:
+        self.words: dict[tuple[str, str], list[str]] = {}  # (tokenizer fingerprint, block) → its cut
+        self.routes: dict[str, list[tuple[str, Route]]] = {}  # fingerprint → (block, its route), in order
+
+
+_cuts: ContextVar[_Cuts | None] = ContextVar("ipbot_cuts", default=None)
 
 
 @contextmanager
@@ -42,10 +53,11 @@ def cutting_once() -> Iterator[None]:
     """Within this block (one question, this thread) jieba cuts each distinct block of text once.
 
     A question is cut several times over (its words for respelling, its tokens for BM25, its tokens
-    without place names for the weighted terms); most of their blocks are the same text. The cuts are
-    exactly jieba's, and forgotten at the end of the block, so nothing is reused across questions.
+    without place names for the weighted terms); most of their blocks are the same text, and the rest
+    tails of them (the text after a place name). The cuts are exactly jieba's, and forgotten at the end
+    of the block, so nothing is reused across questions.
     """
-    token = _cuts.set({})
+    token = _cuts.set(_Cuts())
     try:
         yield
     finally:
@@ -116,11 +128,27 @@ class KeywordTokenizer:
         for block in _BLOCK.split(text):
             if block:
                 key = (self.fingerprint, block)
-                cut = memo.get(key)
+                cut = memo.words.get(key)
                 if cut is None:
-                    cut = memo[key] = self._jieba.lcut(block, HMM=False)
+                    cut = memo.words[key] = (
+                        self._cut_block(block, memo) if _BLOCK.match(block) else between_blocks(block)
+                    )
                 out += cut
         return out
+
+    def _cut_block(self, block: str, memo: _Cuts) -> list[str]:
+        """One block's cut: walked from the route of a block it ends, else routed from a tail of its own."""
+        routes = memo.routes.setdefault(self.fingerprint, [])
+        for whole, best in routes:
+            if len(whole) > len(block) and whole.endswith(block):
+                return walk(whole, best, len(whole) - len(block))
+        tail = max(
+            ((b, r) for b, r in routes if block.endswith(b)), key=lambda known: len(known[0]), default=None
+        )
+        jieba = self._jieba
+        best = route(jieba.FREQ, log(jieba.total), block, tail)
+        routes.append((block, best))
+        return walk(block, best)
 
     def _parts(self, word: str) -> tuple[str, ...]:
         """Dictionary words inside a compound (知识产权质押融资 → 知识产权, 质押, 融资, 质押融资 …)."""
