@@ -98,10 +98,14 @@ def fuse(
     return fused
 
 
-def _boosted(chunk: Chunk, info: QueryInfo) -> bool:
-    if info.districts:
-        return chunk.region in info.districts
-    return info.city and chunk.region == CITY
+def best_first(scores: Mapping[str, float]) -> list[str]:
+    """The ids by score, best first, ties by id: sorted by id, then stably by score (no key tuple per id)."""
+    return sorted(sorted(scores), key=scores.__getitem__, reverse=True)
+
+
+def _boosted_regions(info: QueryInfo) -> frozenset[str]:
+    """The regions whose clauses the region weight lifts: the districts asked, else the city when asked."""
+    return frozenset(info.districts) if info.districts else frozenset({CITY}) if info.city else frozenset()
 
 
 def headers_first(ranked: list[str], headers: Collection[str], chunks: Mapping[str, Chunk]) -> list[str]:
@@ -291,7 +295,8 @@ class HybridRetriever:
         needles = [normalize(e) for e in info.exact]
         texts = {cid: self._index.normalized(chunks[cid]) for cid in candidates} if needles or terms else {}
         exact = {cid for cid in candidates if needles and all(n in texts[cid] for n in needles)}
-        boosted = {cid for cid in candidates if _boosted(chunks[cid], info)}
+        lifted = _boosted_regions(info)
+        boosted = {cid for cid in candidates if chunks[cid].region in lifted} if lifted else set()
         covered = coverages_normalized(terms, texts) if terms else {}
         stating = (
             {cid for cid in candidates if states_figure(chunks[cid].text, info)}
@@ -300,7 +305,7 @@ class HybridRetriever:
         )
         header = self._addressed() if info.addressees else frozenset()
         fused = fuse(dense, bm25, exact, boosted, covered, stating, self._weights, also=header)
-        ranked = sorted(fused, key=lambda cid: (-fused[cid], cid))
+        ranked = best_first(fused)
         if header:  # asked to whom a notice is addressed: each ranked document's header, before its clauses
             ranked = headers_first(ranked, header, chunks)
         off = self._index.disabled()  # switched off in the console: ranked, then dropped, never shown

@@ -1,9 +1,11 @@
 """Score fusion and threshold calibration: small pure functions checked by hand."""
 
+import random
+
 import pytest
 
 from bot.query import analyse
-from bot.retrieve import DISTRICT_LEAD_DEPTH, FusionWeights, asked_regions_first, fuse
+from bot.retrieve import DISTRICT_LEAD_DEPTH, FusionWeights, asked_regions_first, best_first, fuse
 from core.records import Chunk, Hit, Scores
 from quality.calibrate import best_cut
 
@@ -22,6 +24,14 @@ def test_fusion_adds_normalised_dense_and_bm25_with_bonuses():
     assert fused["a"] == pytest.approx(1.0 + 0.5 + 0.5)
     assert fused["b"] == pytest.approx(0.0 + 0.15 + 0.25)
     assert fused["c"] == pytest.approx(1.0 + 0.3)
+
+
+def test_the_ranking_is_best_first_with_ties_by_id():
+    rng = random.Random(3)
+    for _ in range(200):
+        ids = rng.sample([f"d{n}-{i}" for n in range(3) for i in range(12)], rng.randint(0, 30))
+        scores = {cid: rng.choice([0.0, -0.0, 0.25, 0.5, 1.5, rng.random()]) for cid in ids}
+        assert best_first(scores) == sorted(scores, key=lambda cid: (-scores[cid], cid))
 
 
 def test_best_cut_is_the_midpoint_of_the_gap():
