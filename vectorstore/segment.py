@@ -4,8 +4,9 @@ A question is cut whole (its BM25 tokens) and with its place names blanked (its 
 顾村这边做研发的小公司, then 这边做研发的小公司. jieba's best route from a character to the end of a block
 depends only on the text from there on, so a tail's cut is the walk of the whole block's route from where
 the tail starts, and a block ending with a tail already cut needs its route worked out only up to the
-tail. The routes are jieba's own arithmetic (Tokenizer.get_DAG and Tokenizer.calc, in their order), so the
-cuts are exactly Tokenizer.lcut(text, HMM=False) (tests/unit/test_segment.py).
+tail. The routes are jieba's own arithmetic (Tokenizer.get_DAG and Tokenizer.calc, in one pass, each
+value worked out as calc does), so the cuts are exactly Tokenizer.lcut(text, HMM=False)
+(tests/unit/test_segment.py).
 """
 
 from __future__ import annotations
@@ -36,16 +37,18 @@ def route(
         start = n - len(text)
         out[start:n] = [(value, end + start) for value, end in known[: len(text)]]
     for idx in range(start - 1, -1, -1):
-        ends = []
+        # get_DAG's words starting here and calc's best of them, in one pass: each candidate is the same
+        # (value, end) as calc's, and the greatest wins as under max() (a tie in value goes to the longer)
+        best: tuple[float, int] | None = None
         i, frag = idx, block[idx]
-        while i < n and frag in freq:  # get_DAG: every dictionary word starting here
-            if freq[frag]:
-                ends.append(i)
+        while i < n and frag in freq:
+            if count := freq[frag]:
+                candidate = (log(count) - logtotal + out[i + 1][0], i)
+                if best is None or candidate > best:
+                    best = candidate
             i += 1
             frag = block[idx : i + 1]
-        out[idx] = max(
-            (log(freq.get(block[idx : x + 1]) or 1) - logtotal + out[x + 1][0], x) for x in ends or [idx]
-        )
+        out[idx] = best if best is not None else (log(1) - logtotal + out[idx + 1][0], idx)  # a lone char
     return out
 
 
