@@ -3,6 +3,7 @@ shows at the next), jieba cuts each block of the question once with exactly its 
 per-candidate shortcuts give the figures of the plain definitions."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -10,6 +11,7 @@ from app.settings import Settings
 from app.wiring import build_assistant
 from bot.evidence import coverage_normalized, coverages_normalized
 from core.records import Chunk, DocumentMeta
+from vectorstore import segment, tokenize
 from vectorstore.catalog import Catalog
 from vectorstore.index import Index
 from vectorstore.tokenize import KeywordTokenizer, cutting_once
@@ -39,26 +41,33 @@ def test_cutting_once_gives_jiebas_own_cuts(tokenizer: KeywordTokenizer, built_d
         assert [(tokenizer.tokens(t), tokenizer.words(t)) for t in texts] == plain  # from the memo
 
 
-def test_each_block_of_a_question_is_cut_once(
+def test_each_block_of_a_question_is_routed_once_and_its_tails_not_again(
     tokenizer: KeywordTokenizer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tokenizer.words("预热")
+    routed: list[tuple[str, str]] = []  # (block, the tail whose route it started from)
+
+    def counting(freq: Any, logtotal: float, block: str, tail: Any = None) -> Any:
+        routed.append((block, tail[0] if tail else ""))
+        return segment.route(freq, logtotal, block, tail)
+
+    monkeypatch.setattr(tokenize, "route", counting)
     cut: list[str] = []
     lcut = tokenizer._jieba.lcut
 
-    def counting(text: str, HMM: bool = True) -> list[str]:
+    def jiebas(text: str, HMM: bool = True) -> list[str]:
         cut.append(text)
         return lcut(text, HMM=HMM)
 
-    monkeypatch.setattr(tokenizer._jieba, "lcut", counting)
+    monkeypatch.setattr(tokenizer._jieba, "lcut", jiebas)
     with cutting_once():
         tokenizer.words("贴息比例")
         tokenizer.tokens("宝山区贴息比例，多少")
         tokenizer.tokens(" 贴息比例，多少")
-    assert sorted(cut) == [" ", ",", "多少", "宝山区贴息比例", "贴息比例"]  # 贴息比例 and 多少: once
-    cut.clear()
-    tokenizer.tokens("贴息比例")  # outside: nothing remembered
-    assert cut == ["贴息比例"]
+        tokenizer.words("区贴息比例")  # a tail of a block already routed: walked, not routed
+    assert routed == [("贴息比例", ""), ("宝山区贴息比例", "贴息比例"), ("多少", "")] and cut == []
+    tokenizer.tokens("贴息比例")  # outside: nothing remembered, jieba's own cut
+    assert cut == ["贴息比例"] and len(routed) == 3
 
 
 def test_a_search_reads_the_catalogs_state_once(index: Index, monkeypatch: pytest.MonkeyPatch) -> None:
