@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import asdict, fields
+from functools import lru_cache
 from typing import Any
 
-from core.records import Answer, CitationsEvent, DeltaEvent, FinalEvent, Hit, Mode, Scores, StreamEvent
+from core.records import Answer, Chunk, CitationsEvent, DeltaEvent, FinalEvent, Hit, Mode, Scores, StreamEvent
 
 _SCORES = tuple(f.name for f in fields(Scores))  # asdict() deep-copies: 0.05 ms a search's hits
+_NO_ID = object()
+_dumps = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(…, ensure_ascii=False) makes one a call
 
 
-def hit_json(hit: Hit) -> dict[str, Any]:
-    c = hit.chunk
+def _chunk_fields(c: Chunk) -> dict[str, Any]:
     return {
         "chunk_id": c.chunk_id,
         "doc_id": c.doc_id,
@@ -19,13 +23,53 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "clause": c.clause,
         "text": c.text,
         "region": c.region,
-        "score": round(hit.scores.fused, 6),
-        "scores": {name: round(getattr(hit.scores, name), 6) for name in _SCORES},
     }
 
 
-def search_json(query: str, hits: list[Hit]) -> dict[str, Any]:
+def _score_fields(s: Scores) -> dict[str, Any]:
+    return {"score": round(s.fused, 6), "scores": {name: round(getattr(s, name), 6) for name in _SCORES}}
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    return {**_chunk_fields(hit.chunk), **_score_fields(hit.scores)}
+
+
+def search_json(query: str, hits: Sequence[Hit]) -> dict[str, Any]:
     return {"query": query, "results": [hit_json(h) for h in hits]}
+
+
+def search_line(query: str, hits: Sequence[Hit], qid: Any = _NO_ID) -> str:
+    """`ipbot search --json`'s line, led by "id" when `qid` is given (--stdin-jsonl): byte for byte
+    json.dumps(({"id": qid} | search_json(query, hits)), ensure_ascii=False), with each clause's own fields
+    encoded once (its text is most of a line) and the scores written without a round trip through round()."""
+    head = "{" if qid is _NO_ID else f'{{"id": {_dumps(qid)}, '
+    results = ", ".join(_chunk_head(h.chunk) + _scores_tail(h.scores) for h in hits)
+    return f'{head}"query": {_dumps(query)}, "results": [{results}]}}'
+
+
+@lru_cache(maxsize=1024)
+def _chunk_head(chunk: Chunk) -> str:
+    """A hit's chunk fields as its JSON object writes them, up to its closing brace."""
+    return _dumps(_chunk_fields(chunk))[:-1]
+
+
+def _scores_tail(s: Scores) -> str:
+    """`, "score": …, "scores": {…}}`: the rest of a hit's JSON object after its chunk fields."""
+    each = ", ".join(f'"{name}": {score_text(getattr(s, name))}' for name in _SCORES)
+    return f', "score": {score_text(s.fused)}, "scores": {{{each}}}}}'
+
+
+def score_text(x: float) -> str:
+    """json.dumps(round(x, 6)), written straight from the six-decimal form where that is the same text.
+
+    round() and the JSON float each run a correctly rounded decimal conversion (~13k instructions a score,
+    15 scores a line). Both round the float's exact value to six decimals, so the digits agree; between
+    1e-4 and 1e9 the shortest form of the rounded float is those digits without trailing zeros (≤ 15
+    significant digits name one float), where repr() writes no exponent. Elsewhere: json.dumps itself."""
+    if 1e-4 <= abs(x) < 1e9:
+        text = f"{x:.6f}".rstrip("0")
+        return text + "0" if text.endswith(".") else text
+    return _dumps(round(x, 6))
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:

@@ -9,7 +9,8 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,12 +20,17 @@ from core.errors import IndexMissingError, IngestError, InputError, IpbotError
 
 if TYPE_CHECKING:
     from bot.assistant import Assistant
-    from core.records import Answer
+    from core.records import Answer, Hit
     from vectorstore.index import Index
 
 
 def _print_json(obj: Any) -> None:
-    print(json.dumps(obj, ensure_ascii=False))
+    print(_line(obj))
+
+
+def _line(obj: Any, *qid: Any) -> str:
+    """The object as one JSON line, led by "id" when one is given."""
+    return json.dumps({"id": qid[0], **obj} if qid else obj, ensure_ascii=False)
 
 
 @contextmanager
@@ -109,26 +115,35 @@ def _questions(args: argparse.Namespace) -> Iterator[tuple[Any, str | None, str]
             yield None, f'第 {number} 行不是 {{"id", "question"}} 形式的 JSON', ""
 
 
-def _each(args: argparse.Namespace, run: Callable[[str], tuple[dict[str, Any], str]]) -> int:
+@dataclass(frozen=True)
+class _Output:
+    """One question's result: its JSON line (`line(qid)` leads with "id", as --stdin-jsonl writes it) and
+    its text; each is worked out only when printed."""
+
+    line: Callable[..., str]
+    text: Callable[[], str]
+
+
+def _each(args: argparse.Namespace, run: Callable[[str], _Output]) -> int:
+    """Each question run and printed; under --stdin-jsonl a line per question, flushed, so a client that
+    writes a question and waits for its answer gets it (a pipe's output is otherwise held until 8 KB)."""
     failed = 0
     for qid, error, question in _questions(args):
         if error is None:
             try:
-                obj, text = run(question)
+                out = run(question)
             except InputError as exc:
                 error = str(exc)
         if error is not None:
             failed += 1
             if not args.stdin_jsonl:
                 raise InputError(error)
-            _print_json({"id": qid, "error": error})
+            print(_line({"id": qid, "error": error}), flush=True)
             continue
         if args.stdin_jsonl:
-            _print_json({"id": qid, **obj})
-        elif args.json:
-            _print_json(obj)
+            print(out.line(qid), flush=True)
         else:
-            print(text)
+            print(out.line() if args.json else out.text())
     return 2 if failed else 0
 
 
@@ -159,21 +174,25 @@ def _curated_first(settings: Settings, index: Index) -> Callable[[str], Answer |
 
 
 def cmd_search(args: argparse.Namespace, settings: Settings) -> int:
-    from app.serialize import search_json
+    from app.serialize import search_line
 
     if args.k < 1 or args.k > 100:
         raise InputError("-k 须在 1 到 100 之间")
     assistant = _assistant(settings)
 
-    def run(question: str) -> tuple[dict[str, Any], str]:
-        obj = search_json(question, assistant.search(question, args.k))
-        lines = [
-            f"{i}. [{r['score']:.3f}] {r['clause']}\n   {r['text'][:120]}"
-            for i, r in enumerate(obj["results"], 1)
-        ]
-        return obj, "\n".join(lines) or "（没有结果）"
+    def run(question: str) -> _Output:
+        hits = assistant.search(question, args.k)
+        return _Output(partial(search_line, question, hits), partial(_hits_text, hits))
 
     return _each(args, run)
+
+
+def _hits_text(hits: list[Hit]) -> str:
+    lines = [  # the score as the JSON gives it (rounded to six places), then to three
+        f"{i}. [{round(h.scores.fused, 6):.3f}] {h.chunk.clause}\n   {h.chunk.text[:120]}"
+        for i, h in enumerate(hits, 1)
+    ]
+    return "\n".join(lines) or "（没有结果）"
 
 
 def _understood(obj: dict[str, Any], question: str) -> str:
@@ -192,11 +211,11 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     assistant = _assistant(settings, index)
     curated = _curated_first(settings, index) if args.quick else None
 
-    def run(question: str) -> tuple[dict[str, Any], str]:
+    def run(question: str) -> _Output:
         served = curated(check_question(question)) if curated else None
         result = served or assistant.answer(question, quick=args.quick, session_id=session)
         obj = answer_json(result)
-        return obj, _understood(obj, question) + result.answer
+        return _Output(partial(_line, obj), lambda: _understood(obj, question) + result.answer)
 
     return _each(args, run)
 

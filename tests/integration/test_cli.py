@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,31 @@ def test_the_installed_command_answers_without_importing_the_llm_stack(built_dat
     imported = {line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines() if "import time:" in line}
     assert "bot.assistant" in imported
     assert not {m for m in imported if m.split(".")[0] in ("openai", "langchain_openai", "langchain_core")}
+
+
+def test_stdin_jsonl_answers_a_line_while_the_client_waits_with_its_input_open(built_data_dir):
+    """A client that writes one question and waits for its answer before the next gets it: each line is
+    flushed (a pipe is otherwise written only when 8 KB are held, and this client would wait for ever)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(OWN_PREFIXES)}
+    env.pop("PYTHONUNBUFFERED", None)  # as most clients run it
+    env["IPBOT_DATA_DIR"] = str(built_data_dir)
+    cmd = [str(Path(sys.executable).parent / "ipbot"), "search", "--json", "--stdin-jsonl", "-k", "1"]
+    with subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env) as client:
+        assert client.stdin is not None and client.stdout is not None
+        answers: list[str] = []
+        try:
+            for n, question in enumerate(["专利超市", "杨浦区贴息"]):
+                client.stdin.write(json.dumps({"id": n, "question": question}, ensure_ascii=False) + "\n")
+                client.stdin.flush()
+                reader = threading.Thread(
+                    target=lambda: answers.append(client.stdout.readline()), daemon=True
+                )
+                reader.start()
+                reader.join(timeout=300)  # a guard against waiting for ever, not a measure of speed
+                assert len(answers) == n + 1, "no answer while the input stays open"
+            client.stdin.close()
+            assert client.wait(timeout=300) == 0
+        finally:
+            if client.poll() is None:  # ends a reader still waiting, before the pipes are closed
+                client.kill()
+    assert [json.loads(line)["id"] for line in answers] == [0, 1]
