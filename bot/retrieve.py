@@ -20,6 +20,7 @@ from vectorstore.guard import StoreUnavailableError
 from vectorstore.index import Index
 
 from .evidence import Term, composed, content_terms, coverages_normalized, idf, states_figure
+from .fusion import FusionWeights, bases, best_first, bounded_best, fused
 from .query import QueryInfo, analyse, read_of, region_allowed, topic_words
 from .refusal import vague_floor
 from .spelling import meant_text, read_as_meant, respelt_as
@@ -50,57 +51,6 @@ def background_questions() -> tuple[str, ...]:
     """Everyday questions outside IP policy, whose similarity to the index is its noise level."""
     lines = BACKGROUND.read_text(encoding="utf-8").splitlines()
     return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
-
-
-@dataclass(frozen=True)
-class FusionWeights:
-    """Weights of the fused score; tuned on the dev set (see docs/retrieval.md)."""
-
-    dense: float = 1.0
-    bm25: float = 1.0
-    exact: float = 0.3
-    region: float = 0.7
-    coverage: float = 0.5
-    figure: float = 0.3  # a clause stating the kind of figure asked (几年 → 十五年): docs/retrieval.md
-    candidates: int = 50
-
-
-def _normalised(scores: Mapping[str, float]) -> dict[str, float]:
-    """Min-max to [0, 1] over the candidates (a constant list maps to 1)."""
-    if not scores:
-        return {}
-    low, high = min(scores.values()), max(scores.values())
-    span = high - low
-    return {k: (v - low) / span if span > 0 else 1.0 for k, v in scores.items()}
-
-
-def fuse(
-    dense: Mapping[str, float],
-    bm25: Mapping[str, float],
-    exact: set[str],
-    boosted: set[str],
-    covered: Mapping[str, float],
-    stating: set[str],
-    weights: FusionWeights,
-    also: Collection[str] = (),
-) -> dict[str, float]:
-    """fused = w_d·norm(cos) + w_b·bm25/max(bm25) + w_e·[exact] + w_r·[asked region] + w_c·coverage
-    + w_f·[states the kind of figure asked]; `also`: chunks scored though neither search found them."""
-    top_bm25 = max(bm25.values(), default=0.0)
-    dense_n = _normalised(dense)
-    fused: dict[str, float] = {}
-    for cid in set(dense) | set(bm25) | set(also):
-        score = weights.dense * dense_n.get(cid, 0.0)
-        score += weights.bm25 * (bm25.get(cid, 0.0) / top_bm25 if top_bm25 > 0 else 0.0)
-        score += weights.exact * (cid in exact) + weights.region * (cid in boosted)
-        score += weights.coverage * covered.get(cid, 0.0) + weights.figure * (cid in stating)
-        fused[cid] = score
-    return fused
-
-
-def best_first(scores: Mapping[str, float]) -> list[str]:
-    """The ids by score, best first, ties by id: sorted by id, then stably by score (no key tuple per id)."""
-    return sorted(sorted(scores), key=scores.__getitem__, reverse=True)
 
 
 def _boosted_regions(info: QueryInfo) -> frozenset[str]:
@@ -156,6 +106,8 @@ class HybridRetriever:
     ) -> None:
         self._index = index
         self._weights = weights or FusionWeights()
+        w = self._weights  # a bound needs every weight of a costly term non-negative (bot.fusion)
+        self._bounded = min(w.exact, w.coverage, w.figure) >= 0
         self._branches = branches
         self._regions: tuple[object, frozenset[str]] = (None, frozenset())
         self._noise: tuple[object, float] = (None, 0.0)
@@ -291,29 +243,46 @@ class HybridRetriever:
     ) -> list[Hit]:
         """Both sides' candidates fused and ranked; the k best the question's region allows."""
         chunks = self._index.chunks()
-        candidates = set(dense) | set(bm25)
-        needles = [normalize(e) for e in info.exact]
-        texts = {cid: self._index.normalized(chunks[cid]) for cid in candidates} if needles or terms else {}
-        exact = {cid for cid in candidates if needles and all(n in texts[cid] for n in needles)}
-        lifted = _boosted_regions(info)
-        boosted = {cid for cid in candidates if chunks[cid].region in lifted} if lifted else set()
-        covered = coverages_normalized(terms, texts) if terms else {}
-        stating = (
-            {cid for cid in candidates if states_figure(chunks[cid].text, info)}
-            if info.wants_figure
-            else set()
-        )
         header = self._addressed() if info.addressees else frozenset()
-        fused = fuse(dense, bm25, exact, boosted, covered, stating, self._weights, also=header)
-        ranked = best_first(fused)
-        if header:  # asked to whom a notice is addressed: each ranked document's header, before its clauses
-            ranked = headers_first(ranked, header, chunks)
+        base = bases(dense, bm25, self._weights, also=header)
+        found = dense.keys() | bm25.keys()  # a header neither search found is scored by its base alone
+        lifted = _boosted_regions(info)
+        boosted = {cid for cid in found if chunks[cid].region in lifted} if lifted else set()
+        needles = [normalize(e) for e in info.exact]
+
+        def scored(ids: Sequence[str]) -> dict[str, float]:
+            looked = [cid for cid in ids if cid in found]
+            texts = {cid: self._index.normalized(chunks[cid]) for cid in looked} if needles or terms else {}
+            exact = {cid for cid in looked if needles and all(n in texts[cid] for n in needles)}
+            covered = coverages_normalized(terms, texts) if terms else {}
+            stating = (
+                {cid for cid in looked if states_figure(chunks[cid].text, info)} if info.wants_figure else ()
+            )
+            return fused(base, self._weights, ids, exact, boosted, covered, stating)
+
         off = self._index.disabled()  # switched off in the console: ranked, then dropped, never shown
-        shown = (cid for cid in ranked if cid not in off and region_allowed(chunks[cid].region, info))
         # asked_regions_first looks no deeper than DISTRICT_LEAD_DEPTH unless the question compares regions
         depth = None if info.compares else max(k, DISTRICT_LEAD_DEPTH)
+        if header or depth is None or not self._bounded:
+            scores = scored(list(base))
+            ranked = best_first(scores)
+            if header:  # asked to whom a notice is addressed: each document's header, before its clauses
+                ranked = headers_first(ranked, header, chunks)
+            shown = [cid for cid in ranked if cid not in off and region_allowed(chunks[cid].region, info)]
+        else:  # only the candidates that can reach the first `depth` shown are scanned (bot.fusion)
+            allowed = [  # region_allowed() is true of every chunk for a question naming no district
+                cid
+                for cid in base
+                if cid not in off and (not info.districts or region_allowed(chunks[cid].region, info))
+            ]
+            every = set(allowed)  # a bound: every text holding the figures, every term and the figure asked
+            most = dict.fromkeys(allowed, 1.0) if terms else {}
+            bound = fused(base, self._weights, allowed, every if needles else (), boosted, most,
+                          every if info.wants_figure else ())  # fmt: skip
+            scores = bounded_best(bound, scored, depth)
+            shown = best_first(scores)
         hits = [
-            Hit(chunks[cid], Scores(dense=dense.get(cid, 0.0), bm25=bm25.get(cid, 0.0), fused=fused[cid]))
+            Hit(chunks[cid], Scores(dense=dense.get(cid, 0.0), bm25=bm25.get(cid, 0.0), fused=scores[cid]))
             for cid in islice(shown, depth)
         ]
         return asked_regions_first(hits, info)[:k]

@@ -1,11 +1,13 @@
 """Score fusion and threshold calibration: small pure functions checked by hand."""
 
 import random
+from collections.abc import Sequence
 
 import pytest
 
+from bot.fusion import FusionWeights, best_first, bounded_best, fuse
 from bot.query import analyse
-from bot.retrieve import DISTRICT_LEAD_DEPTH, FusionWeights, asked_regions_first, best_first, fuse
+from bot.retrieve import DISTRICT_LEAD_DEPTH, asked_regions_first
 from core.records import Chunk, Hit, Scores
 from quality.calibrate import best_cut
 
@@ -32,6 +34,33 @@ def test_the_ranking_is_best_first_with_ties_by_id():
         ids = rng.sample([f"d{n}-{i}" for n in range(3) for i in range(12)], rng.randint(0, 30))
         scores = {cid: rng.choice([0.0, -0.0, 0.25, 0.5, 1.5, rng.random()]) for cid in ids}
         assert best_first(scores) == sorted(scores, key=lambda cid: (-scores[cid], cid))
+
+
+def test_bounded_best_begins_as_scoring_every_candidate_would() -> None:
+    """Scores at or under their bounds, ties among both: the first `depth` of best_first() are those of
+    all the candidates scored, while a candidate whose bound cannot reach them is never scored."""
+    rng = random.Random(5)
+    skipped = 0
+    for _ in range(500):
+        ids = [f"c{i:02d}" for i in rng.sample(range(60), rng.randint(0, 40))]
+        scores = {
+            cid: rng.choice([0.5, 1.0, 1.5, round(rng.random() * 2, 1), rng.random() * 2]) for cid in ids
+        }
+        bounds = {cid: s + rng.choice([0.0, 0.0, 0.5, rng.random()]) for cid, s in scores.items()}
+        depth = rng.randint(1, 8)
+        asked: list[str] = []
+
+        def score(batch: Sequence[str], asked: list[str] = asked, scores: dict[str, float] = scores) -> dict:
+            asked.extend(batch)
+            return {cid: scores[cid] for cid in batch}
+
+        got = bounded_best(bounds, score, depth)
+        assert best_first(got)[:depth] == best_first(scores)[:depth]
+        assert len(asked) == len(set(asked)) == len(got)
+        kth = sorted(got.values(), reverse=True)[depth - 1] if len(got) >= depth else None
+        assert all(kth is not None and bounds[cid] < kth for cid in set(ids) - set(asked))
+        skipped += len(ids) - len(asked)
+    assert skipped > 0  # the bound does leave candidates out
 
 
 def test_best_cut_is_the_midpoint_of_the_gap():
