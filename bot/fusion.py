@@ -11,7 +11,6 @@ products by non-negative weights never fall when a term rises, so no score excee
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -64,6 +63,23 @@ def fused(
     }
 
 
+def bounds(
+    base: Mapping[str, float],
+    weights: FusionWeights,
+    ids: Iterable[str],
+    exact: bool,
+    region: Container[str],
+    coverage: bool,
+    figure: bool,
+) -> dict[str, float]:
+    """fused() of `ids` with each costly term at its most (an exact figure, full coverage, the figure stated:
+    each where the question asks it): the same sums, the two bracketed ones worked out once."""
+    w_exact, w_region, w_coverage, w_figure = weights.exact, weights.region, weights.coverage, weights.figure
+    lifted, flat = w_exact * exact + w_region * True, w_exact * exact + w_region * False
+    most = w_coverage * (1.0 if coverage else 0.0) + w_figure * figure
+    return {cid: base[cid] + (lifted if cid in region else flat) + most for cid in ids}
+
+
 def fuse(
     dense: Mapping[str, float],
     bm25: Mapping[str, float],
@@ -88,7 +104,7 @@ BATCH = 8  # candidates scored at a time: one batch usually holds the top five
 
 
 def bounded_best(
-    bounds: Mapping[str, float],
+    bound: Mapping[str, float],
     score: Callable[[Sequence[str]], Mapping[str, float]],
     depth: int,
 ) -> dict[str, float]:
@@ -96,10 +112,10 @@ def bounded_best(
     all: taken by bound, best first, a batch at a time, until the next bound falls below the depth-th best
     score found. Nothing left can reach it then (a score is at most its bound), nor tie it and win on its id.
     """
-    order = sorted(bounds, key=bounds.__getitem__, reverse=True)
+    order = sorted(bound, key=bound.__getitem__, reverse=True)
     scored: dict[str, float] = {}
     for start in range(0, len(order), BATCH):
-        if len(scored) >= depth and bounds[order[start]] < heapq.nlargest(depth, scored.values())[-1]:
+        if len(scored) >= depth and bound[order[start]] < sorted(scored.values(), reverse=True)[depth - 1]:
             break
         scored.update(score(order[start : start + BATCH]))
     return scored

@@ -20,7 +20,7 @@ from vectorstore.guard import StoreUnavailableError
 from vectorstore.index import Index
 
 from .evidence import Term, composed, content_terms, coverages_normalized, idf, states_figure
-from .fusion import FusionWeights, bases, best_first, bounded_best, fused
+from .fusion import FusionWeights, bases, best_first, bounded_best, bounds, fused
 from .query import QueryInfo, analyse, read_of, region_allowed, topic_words
 from .refusal import vague_floor
 from .spelling import meant_text, read_as_meant, respelt_as
@@ -270,16 +270,20 @@ class HybridRetriever:
                 ranked = headers_first(ranked, header, chunks)
             shown = [cid for cid in ranked if cid not in off and region_allowed(chunks[cid].region, info)]
         else:  # only the candidates that can reach the first `depth` shown are scanned (bot.fusion)
-            allowed = [  # region_allowed() is true of every chunk for a question naming no district
-                cid
-                for cid in base
-                if cid not in off and (not info.districts or region_allowed(chunks[cid].region, info))
+            named = info.districts  # region_allowed() is true of every chunk for a question naming none
+            allowed = [
+                c for c in base if c not in off and (not named or region_allowed(chunks[c].region, info))
             ]
-            every = set(allowed)  # a bound: every text holding the figures, every term and the figure asked
-            most = dict.fromkeys(allowed, 1.0) if terms else {}
-            bound = fused(base, self._weights, allowed, every if needles else (), boosted, most,
-                          every if info.wants_figure else ())  # fmt: skip
-            scores = bounded_best(bound, scored, depth)
+            most = bounds(
+                base,
+                self._weights,
+                allowed,
+                exact=bool(needles),
+                region=boosted,
+                coverage=bool(terms),
+                figure=info.wants_figure,
+            )
+            scores = bounded_best(most, scored, depth)
             shown = best_first(scores)
         hits = [
             Hit(chunks[cid], Scores(dense=dense.get(cid, 0.0), bm25=bm25.get(cid, 0.0), fused=scores[cid]))
