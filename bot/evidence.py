@@ -12,7 +12,7 @@ from core.figures import AMOUNT, DATE, DOC_NUMBER, DURATION, FULL_DATE, MONEY, P
 from core.numerals import arabic, same_unit
 from core.places import PLACE_WORDS, strip_places
 from core.records import Hit, Intent
-from core.text import addresses, normalize, sentences
+from core.text import addresses, normalize, normalize_word, sentences
 
 from .query import QueryInfo
 
@@ -45,7 +45,7 @@ def content_terms(tokens: Sequence[str], weight: Callable[[str], float]) -> list
     for token in tokens:
         if token in PLACE_WORDS or (len(token) < 2 and not token.isdigit()) or _COUNTED.fullmatch(token):
             continue
-        seen.setdefault(normalize(token), weight(token))
+        seen.setdefault(normalize_word(token), weight(token))
     return _families(seen)
 
 

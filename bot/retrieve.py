@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from core.places import CITY, strip_places
 from core.records import Chunk, Hit, Scores
-from core.text import addresses, normalize
+from core.text import addresses, normalize, normalize_word
 from vectorstore.guard import StoreUnavailableError
 from vectorstore.index import Index
 
@@ -136,7 +136,7 @@ class HybridRetriever:
         read = topic_words(info.read) if info.about_a_document else info.read
         tokens = self._index.tokenizer.tokens(strip_places(read))
         df = {t: keyword.df(t) for t in tokens}
-        used = {t: bool(df[t]) or normalize(t) in corpus for t in df}  # in the index, or in some text
+        used = {t: bool(df[t]) or normalize_word(t) in corpus for t in df}  # in the index, or in some text
         # an absent word made only of words the documents use (银行贷款) is read as those words
         known_words = [u for u in tokens if used[u]]
         absent = [t for t in tokens if len(t) > 2 and not used[t] and not composed(t, known_words)]
@@ -145,7 +145,7 @@ class HybridRetriever:
             # a word only of where the asker says they are (我在松江大学城读书, 我们在龙华有个研发中心) says
             # nothing of what they ask: like a word no document uses, it counts neither for nor against
             told, rest = normalize(info.told), normalize(info.read.replace(info.told, " "))
-            known = [t for t in known if normalize(t) not in told or normalize(t) in rest]
+            known = [t for t in known if normalize_word(t) not in told or normalize_word(t) in rest]
         return content_terms(known, lambda t: idf(max(df[t], 1), n))
 
     def _addressed(self) -> frozenset[str]:

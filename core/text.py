@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 PATH_SEP = " › "  # between the parts of a clause path: 《title》 › 四、… › （二）… › 6.
 
@@ -25,6 +26,12 @@ def normalize(text: str) -> str:
         if old in text:
             text = text.replace(old, new)
     return _NOT_COMPARED.sub("", text).lower()
+
+
+@lru_cache(maxsize=4096)  # a question's words, most of them asked again and again (专利, 贴息, 申请)
+def normalize_word(word: str) -> str:
+    """normalize() of a word or short term, remembered."""
+    return normalize(word)
 
 
 # A citation marker such as [1] or 【2、3】 after a sentence belongs to that sentence.
