@@ -191,7 +191,6 @@ def _first_intent(questions: Sequence[str], asked: str) -> Intent:
 
 
 @lru_cache(maxsize=512)  # a question is read twice: for its embedding (read_of), then whole (analyse)
-@lru_cache(maxsize=512)  # read twice a question: for the text it is embedded by, and by analyse()
 def _as_written(question: str) -> str:
     """The question as typed, in matching form: NFKC and simplified characters."""
     return to_simplified(unicodedata.normalize("NFKC", question)).strip()
