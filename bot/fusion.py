@@ -80,21 +80,6 @@ def bounds(
     return {cid: base[cid] + (lifted if cid in region else flat) + most for cid in ids}
 
 
-def fuse(
-    dense: Mapping[str, float],
-    bm25: Mapping[str, float],
-    exact: set[str],
-    boosted: set[str],
-    covered: Mapping[str, float],
-    stating: set[str],
-    weights: FusionWeights,
-    also: Collection[str] = (),
-) -> dict[str, float]:
-    """Every candidate's fused score (see the module's docstring)."""
-    base = bases(dense, bm25, weights, also)
-    return fused(base, weights, base, exact, boosted, covered, stating)
-
-
 def best_first(scores: Mapping[str, float]) -> list[str]:
     """The ids by score, best first, ties by id: sorted by id, then stably by score (no key tuple per id)."""
     return sorted(sorted(scores), key=scores.__getitem__, reverse=True)

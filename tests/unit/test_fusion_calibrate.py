@@ -5,7 +5,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from bot.fusion import FusionWeights, best_first, bounded_best, fuse
+from bot.fusion import FusionWeights, bases, best_first, bounded_best, fused
 from bot.query import analyse
 from bot.retrieve import DISTRICT_LEAD_DEPTH, asked_regions_first
 from core.records import Chunk, Hit, Scores
@@ -14,18 +14,12 @@ from quality.calibrate import best_cut
 
 def test_fusion_adds_normalised_dense_and_bm25_with_bonuses():
     weights = FusionWeights(dense=1.0, bm25=1.0, exact=0.3, region=0.15, coverage=0.5, figure=0.25)
-    fused = fuse(
-        dense={"a": 0.9, "b": 0.8},
-        bm25={"a": 2.0, "c": 4.0},
-        exact={"c"},
-        boosted={"b"},
-        covered={"a": 1.0},
-        stating={"b"},
-        weights=weights,
-    )
-    assert fused["a"] == pytest.approx(1.0 + 0.5 + 0.5)
-    assert fused["b"] == pytest.approx(0.0 + 0.15 + 0.25)
-    assert fused["c"] == pytest.approx(1.0 + 0.3)
+    base = bases(dense={"a": 0.9, "b": 0.8}, bm25={"a": 2.0, "c": 4.0}, weights=weights)
+    scores = fused(base, weights, base, exact={"c"}, region={"b"}, coverage={"a": 1.0}, figure={"b"})
+    assert set(scores) == {"a", "b", "c"}
+    assert scores["a"] == pytest.approx(1.0 + 0.5 + 0.5)
+    assert scores["b"] == pytest.approx(0.0 + 0.15 + 0.25)
+    assert scores["c"] == pytest.approx(1.0 + 0.3)
 
 
 def test_the_ranking_is_best_first_with_ties_by_id():
