@@ -125,14 +125,21 @@ def _leads() -> tuple[frozenset[str], frozenset[str]]:
     )
 
 
+@cache
+def _lead_pattern() -> re.Pattern[str]:
+    """Where a window of two characters or more begins with a lead or has one second (see _leads)."""
+    first, second = (f"[{''.join(map(re.escape, sorted(chars)))}]" for chars in _leads())
+    return re.compile(f"(?=(?:{first}.|.{second}))" if _anchors() else "(?!)", re.DOTALL)
+
+
 def _windows(text: str) -> list[tuple[int, int]]:
-    """(size, start) of each window of the text that some probe finds (see _anchors), in that order."""
+    """(size, start) of each window of the text that some probe finds (see _anchors), in that order.
+    Only the starts _lead_pattern finds are looked at: no probe can find a name anywhere else (most
+    windows), and the regex skips them in C."""
     anchors, found = _anchors(), set[tuple[int, int]]()
-    first, second = _leads()
-    for start in range(len(text) - 1):
+    for lead in _lead_pattern().finditer(text):
+        start = lead.start()
         a, b = text[start], text[start + 1]
-        if a not in first and b not in second:  # no probe can find a name here (most windows)
-            continue
         c = text[start + 2 : start + 3]
         for key in (("0", a), ("1", b), ("01", a + b), ("12", b + c), ("02", a + c)):
             if sizes := anchors.get(key):
