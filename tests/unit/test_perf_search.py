@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import vectorstore.index
 from app.settings import Settings
 from app.wiring import open_index
 from bot.evidence import coverage, coverage_normalized
@@ -91,6 +92,27 @@ def test_normalised_text_follows_the_catalog(index: Index) -> None:
     changed = index.chunks()["d1-0"]
     assert "10万元" in index.normalized(changed)
     assert index.normalized(changed) == normalize(changed.search_text())
+
+
+def test_normalised_text_is_read_from_the_joined_corpus_text_of_its_generation(
+    index: Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index.catalog.apply([_doc("贴息比例为５０％。")], [])
+    chunk = index.chunks()["d1-0"]
+    expected = normalize(chunk.search_text())
+    assert index.corpus_text().text == expected  # loaded for this generation
+    monkeypatch.setattr(vectorstore.index, "normalize", _not_called)
+    assert index.normalized(chunk) == expected
+    index.catalog.apply(
+        [_doc("资助金额为１０万元。")], []
+    )  # a new generation: its corpus text not loaded yet
+    changed = index.chunks()["d1-0"]
+    monkeypatch.undo()
+    assert index.normalized(changed) == normalize(changed.search_text())
+
+
+def _not_called(text: str) -> str:
+    raise AssertionError(f"normalize({text!r}) worked out again")
 
 
 def test_vector_query_asks_for_k_even_when_fewer_are_stored(index: Index) -> None:

