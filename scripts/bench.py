@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench_process import has_peer, phase_batch, phase_steady  # noqa: E402  (beside this script)
-from bench_recipe import RECIPE_COLLECTION, recipe_search  # noqa: E402
+from bench_recipe import RECIPE_COLLECTION, TOP_K, recipe_search  # noqa: E402
 
 from app.settings import Settings  # noqa: E402
 from app.threads import EmbedUse, Machine  # noqa: E402
@@ -246,18 +246,18 @@ def phase_serve(data: Path, scale: int, rounds: int) -> dict[str, object]:
     times: dict[str, list[float]] = {"floor": [], "search": [], "ask": []}
     ours: list[tuple[str, Callable[[str], object]]] = [
         ("floor", model.query),
-        ("search", lambda q: assistant.search(q, 5)),
+        ("search", lambda q: assistant.search(q, TOP_K)),
         ("ask", assistant.answer),
     ]
     timed(ours, rounds, times)
     serving = rss_mb()  # before the recipe's collection is opened
-    recipe = recipe_search(model, make_client(path=data / "chroma").get_collection(RECIPE_COLLECTION), 5)
+    recipe = recipe_search(model, make_client(path=data / "chroma").get_collection(RECIPE_COLLECTION), TOP_K)
     recipe("预热")
     times["recipe"], times["recipe_floor"], times["search_beside_recipe"] = [], [], []
     beside = [
         ("recipe_floor", model.query),
         ("recipe", recipe),
-        ("search_beside_recipe", lambda q: assistant.search(q, 5)),
+        ("search_beside_recipe", lambda q: assistant.search(q, TOP_K)),
     ]
     timed(beside, rounds, times)
     out: dict[str, object] = {name: summary(samples) for name, samples in times.items()}

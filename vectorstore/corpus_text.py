@@ -144,16 +144,16 @@ class CorpusText:
         if self._at is None:
             self._at = {k: i for i, k in enumerate(self.keys)}
         at = self._at.get(key)
-        if at is None:
-            return None
-        start = self._starts[at]
-        end = self._starts[at + 1] - 1 if at + 1 < len(self._starts) else len(self.text)
-        return self.text[start:end]
+        return None if at is None else self._part_at(at)
 
     def parts(self) -> dict[bytes, str]:
         """Each part's matching text by content key."""
-        ends = [*(s - 1 for s in self._starts[1:]), len(self.text)]
-        return {k: self.text[s:e] for k, s, e in zip(self.keys, self._starts, ends, strict=True)}
+        return {k: self._part_at(at) for at, k in enumerate(self.keys)}
+
+    def _part_at(self, at: int) -> str:
+        """The at-th part: from its start to the newline before the next part's (or the text's end)."""
+        end = self._starts[at + 1] - 1 if at + 1 < len(self._starts) else len(self.text)
+        return self.text[self._starts[at] : end]
 
     @classmethod
     def build(cls, chunks: Sequence[Chunk], previous: CorpusText | None = None) -> CorpusText:
