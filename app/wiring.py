@@ -105,8 +105,10 @@ def open_index(settings: Settings, *, embedder: Embedder | None = None) -> Index
         tokenizer=CachedTokenizer(tokenizer=KeywordTokenizer(), cache=TokenCache(data / "tokens.sqlite")),
         keyword_dir=data / "bm25",
         # A Chroma server's vectors are searched there: another process may write them, and an
-        # outage must show as degraded answers. A local store's small index is searched in memory.
+        # outage must show as degraded answers. A local store's small index is searched in memory,
+        # a big one in the graph kept beside it (vectorstore.graph).
         exact_limit=0 if settings.chroma_host else EXACT_LIMIT,
+        graph_dir=None if settings.chroma_host else data / "graph",
     )
 
 

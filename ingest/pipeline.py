@@ -131,7 +131,7 @@ def commit(
     on load, so a crash between the steps loses nothing.
     """
     generation = index.catalog.apply(upserts, removals)
-    index.rebuild_keyword(generation)
+    index.rebuild_search(generation)
     return generation
 
 

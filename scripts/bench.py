@@ -121,7 +121,7 @@ def disk_mb(data: Path) -> dict[str, float]:
         files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
         return round(sum(p.stat().st_size for p in files if p.exists()) / 2**20, 1)
 
-    parts = ["catalog.sqlite", "chroma", "bm25", "corpus_text", "embeddings.sqlite", "tokens.sqlite"]
+    parts = ["catalog.sqlite", "chroma", "bm25", "corpus_text", "graph", "embeddings.sqlite", "tokens.sqlite"]
     return {name: size(data / name) for name in parts if (data / name).exists()}
 
 
@@ -176,7 +176,7 @@ def build_synthetic(index: Index, n: int, seed: int = 7) -> None:
         index.cache.put_many(dict(zip(keys[at : at + 5000], vectors[at : at + 5000], strict=True)))
     index.vectors.upsert([c.chunk_id for c in chunks], vectors, [c.doc_id for c in chunks], keys)
     generation = index.catalog.apply(docs, [])
-    index.rebuild_keyword(generation)  # the keyword index and the joined text, as a commit does
+    index.rebuild_search(generation)  # the keyword index and the joined text, as a commit does
     reconcile(index)  # and the vectors checked against the catalog, as every ingest ends
 
 

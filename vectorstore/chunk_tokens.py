@@ -82,7 +82,7 @@ def chunk_tokens(texts: Sequence[str], tokenizer: CorpusTokens, previous: ChunkT
     where: dict[bytes, tuple[int, int]] = {}
     if previous is not None:
         ends = np.cumsum(previous.lengths).tolist()
-        starts = [0, *ends[:-1]]
+        starts = [0, *ends[:-1]][: len(ends)]  # none when the last build had no chunks
         where = dict(zip(previous.keys, zip(starts, ends, strict=True), strict=True))
     fresh_at = [i for i, k in enumerate(keys) if k not in where]
     fresh: dict[int, npt.NDArray[np.int32]] = {}

