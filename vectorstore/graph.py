@@ -95,28 +95,30 @@ class Graph:
     def updated(
         self,
         now: Mapping[str, str],
-        vectors_of: Callable[[list[str]], Mapping[str, Vectors]],
+        vectors_of: Callable[[list[str]], Vectors | None],
         generation: int,
     ) -> Graph | None:
         """This graph (opened writable) changed to hold `now` (chunk id → content key): the vectors of
-        chunks gone or re-embedded removed, those of new ones added (`vectors_of`: content key → vector).
-        None when the cache lacks a vector or too many nodes would be removed ones: build it anew."""
+        chunks gone or re-embedded removed, those of new ones added (`vectors_of`: the vectors of content
+        keys, in order, None when one is missing). None when a vector is missing or too many nodes would
+        be removed ones: build it anew."""
         label_of = {cid: label for label, cid in enumerate(self.ids) if cid}
         gone = [label for cid, label in label_of.items() if now.get(cid) != self.keys[label]]
         new = [cid for cid, key in now.items() if cid not in label_of or self.keys[label_of[cid]] != key]
         removed = sum(1 for cid in self.ids if not cid) + len(gone)
         if removed > MOST_REMOVED * (len(self.ids) + len(new)):
             return None
-        found = vectors_of([now[cid] for cid in new])
-        if any(now[cid] not in found for cid in new):
+        keys = [now[cid] for cid in new]
+        vectors = vectors_of(keys) if new else None
+        if new and vectors is None:
             return None
         if gone:
             self._graph.remove(np.asarray(gone, dtype=np.uint64))
         dropped = set(gone)
         ids = ["" if label in dropped else cid for label, cid in enumerate(self.ids)]
         graph = Graph(self._graph, ids, list(self.keys), generation, self.embedder)
-        if new:
-            graph.add(new, [now[cid] for cid in new], np.stack([found[now[cid]] for cid in new]))
+        if vectors is not None:
+            graph.add(new, keys, vectors)
         return graph
 
     def save(self, directory: Path) -> None:
@@ -138,7 +140,9 @@ class Graph:
             labels = json.loads((directory / LABELS_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        if labels.get("embedder") != embedder or generation not in (None, labels.get("generation")):
+        if labels.get("embedder") != embedder or (
+            generation is not None and labels.get("generation") != generation
+        ):
             return None
         from usearch.index import Index as UsearchIndex
 

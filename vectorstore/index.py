@@ -157,7 +157,7 @@ class Index:
         model = self.embedder.model_id
         now = {c.chunk_id: content_key(model, c.search_text()) for c in chunks}
         old = Graph.load(self.graph_dir, embedder=model, writable=True)
-        graph = old.updated(now, self.cache.get_many, generation) if old is not None else None
+        graph = old.updated(now, self._cached, generation) if old is not None else None
         del old
         if graph is None:
             graph = self._graph_built(now, generation)
@@ -173,13 +173,18 @@ class Index:
         for start in range(0, len(ids), GRAPH_BATCH):
             batch = ids[start : start + GRAPH_BATCH]
             keys = [now[cid] for cid in batch]
-            found = self.cache.get_many(keys)
-            if len(found) < len(set(keys)):
+            vectors = self._cached(keys)
+            if vectors is None:
                 return None
-            vectors = np.stack([found[k] for k in keys])
-            graph = graph or Graph.empty(vectors.shape[1], generation, self.embedder.model_id)
+            if graph is None:
+                graph = Graph.empty(vectors.shape[1], generation, self.embedder.model_id)
             graph.add(batch, keys, vectors)
         return graph
+
+    def _cached(self, keys: Sequence[str]) -> Vectors | None:
+        """The cached vectors of content keys `keys` (at least one), in order; None when one is missing."""
+        found = self.cache.get_many(keys)
+        return np.stack([found[k] for k in keys]) if len(found) == len(set(keys)) else None
 
     def corpus_text(self) -> CorpusText:
         """Every chunk's normalize(search text), joined: as saved at commit, else built (and saved) now."""
@@ -274,10 +279,10 @@ class Index:
             return self._dense[1]
         matrix = None
         if 0 < len(chunks) <= self.exact_limit:
-            keys = [content_key(self.embedder.model_id, c.search_text()) for c in chunks.values()]
-            found = self.cache.get_many(keys)
-            if len(found) == len(set(keys)):
-                matrix = DenseMatrix(list(chunks), np.stack([found[k] for k in keys]))
+            vectors = self._cached(
+                [content_key(self.embedder.model_id, c.search_text()) for c in chunks.values()]
+            )
+            matrix = DenseMatrix(list(chunks), vectors) if vectors is not None else None
         self._dense = (chunks, matrix)
         return matrix
 
