@@ -68,6 +68,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     )
     if report.restored or report.orphans_removed:
         print(f"向量库修复：补回 {report.restored} 个向量，删除多余的 {report.orphans_removed} 个")
+    if report.graph_built:
+        print("已为本索引建立向量图（大索引的向量检索用它；此前由 Chroma 检索）")
     if report.skipped:
         print(f"跳过 {len(report.skipped)} 个无法导入的文件：", file=sys.stderr)
         for reason in report.skipped:

@@ -56,6 +56,7 @@ class IngestReport:
     skipped: tuple[str, ...] = ()  # one line per bad file left out (ingest with skip_bad)
     restored: int = 0  # vectors the catalog names that were missing or stale, put back by reconcile
     orphans_removed: int = 0  # vectors no catalog chunk names, deleted by reconcile
+    graph_built: bool = False  # the index lacked the vector graph of its generation; it was built
 
 
 @dataclass(frozen=True)
@@ -344,4 +345,5 @@ def ingest(
         embedded=report.embedded + repaired.embedded,
         restored=repaired.restored,
         orphans_removed=repaired.removed,
+        graph_built=not plan.changes and index.build_missing_graph(),  # a commit saved the graph
     )

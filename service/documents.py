@@ -315,11 +315,14 @@ class Library:
             with self._gate.writing():
                 ingested = apply(plan, index=self._index)
             repaired = self._repair(report)
+            # nothing committed: a graph the index lacks is built now, outside the gate (answers go on)
+            built = not plan.changes and self._index.build_missing_graph()
         return replace(
             ingested,
             embedded=ingested.embedded + repaired.embedded,
             restored=repaired.restored,
             orphans_removed=repaired.removed,
+            graph_built=built,
         )
 
     def reconcile(self, report: Report) -> Reconciliation:

@@ -130,18 +130,25 @@ class Graph:
         (tmp / LABELS_FILE).write_text(json.dumps(labels, ensure_ascii=False), encoding="utf-8")
         swap_in(tmp, directory)
 
+    @staticmethod
+    def saved(directory: Path) -> tuple[int, str] | None:
+        """The (generation, embedder) of the graph saved in `directory`; None when there is none."""
+        labels = _labels(directory)
+        if labels is None:
+            return None
+        return int(labels.get("generation", -1)), str(labels.get("embedder", ""))
+
     @classmethod
     def load(
         cls, directory: Path, *, embedder: str, generation: int | None = None, writable: bool = False
     ) -> Graph | None:
         """The saved graph when it holds `embedder`'s vectors (and is of `generation` when given), else
         None. Opened as a memory map unless `writable` (a commit changes a copy in memory)."""
-        try:
-            labels = json.loads((directory / LABELS_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        if labels.get("embedder") != embedder or (
-            generation is not None and labels.get("generation") != generation
+        labels = _labels(directory)
+        if (
+            labels is None
+            or labels.get("embedder") != embedder
+            or (generation is not None and labels.get("generation") != generation)
         ):
             return None
         from usearch.index import Index as UsearchIndex
@@ -149,8 +156,16 @@ class Graph:
         try:
             graph = UsearchIndex.restore(str(directory / GRAPH_FILE), view=not writable)
         except (OSError, RuntimeError, ValueError) as exc:  # a damaged file: Chroma answers meanwhile
-            log.warning("graph %s unreadable (%s): Chroma answers until the next commit", directory, exc)
+            log.warning("graph %s unreadable (%s): Chroma answers until the next ingest", directory, exc)
             return None
         if graph is None:
             return None
         return cls(graph, list(labels["ids"]), list(labels["keys"]), int(labels["generation"]), embedder)
+
+
+def _labels(directory: Path) -> dict[str, Any] | None:
+    try:
+        labels = json.loads((directory / LABELS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return labels if isinstance(labels, dict) else None

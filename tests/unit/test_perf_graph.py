@@ -3,6 +3,7 @@ every commit for its generation, changed where it can be, and never used for ano
 
 import hashlib
 import logging
+import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -12,7 +13,9 @@ import pytest
 from app.settings import Settings
 from app.wiring import open_index
 from core.records import Chunk, DocumentMeta
-from ingest.pipeline import commit
+from ingest.pipeline import commit, ingest
+from service.documents import Library
+from service.gate import IndexGate
 from vectorstore.embed import DIM, Vectors, content_key
 from vectorstore.graph import GRAPH_FILE, Graph
 from vectorstore.index import Index
@@ -205,3 +208,43 @@ def test_a_reader_takes_the_graph_another_process_saved_after_it_loaded_the_gene
     finally:
         writer.close()
     assert index.nearest(target, 1)[0][0] == chunks[0].chunk_id
+
+
+def _policy_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    clauses = "\n".join(
+        f"第{n}条 本市对第{n}类知识产权服务给予支持，具体办法另行制定。" for n in "一二三四五六七"
+    )
+    (folder / "规定.txt").write_text(f"上海市知识产权服务规定\n{clauses}\n", encoding="utf-8")
+    return folder
+
+
+def test_an_ingest_that_changes_nothing_builds_the_graph_an_older_index_lacks(
+    index: Index, tmp_path: Path
+) -> None:
+    folder = _policy_folder(tmp_path)
+    first = ingest([folder], index=index)
+    assert first.chunks > index.exact_limit and not first.graph_built  # its commit saved the graph
+    generation = index.catalog.generation()
+    assert Graph.saved(tmp_path / "graph") == (generation, "hashed")
+    shutil.rmtree(tmp_path / "graph")  # as an index last changed by a version without graphs
+    again = ingest([folder], index=index)
+    assert again.unchanged == 1 and again.added == again.updated == 0 and again.graph_built
+    assert Graph.saved(tmp_path / "graph") == (generation, "hashed")  # the same generation: nothing committed
+    chunk = next(iter(index.chunks().values()))
+    index.vectors.delete([chunk.chunk_id])  # only the graph can still find it
+    assert index.nearest(_unit(chunk.search_text()), 1)[0][0] == chunk.chunk_id
+    assert not ingest([folder], index=index).graph_built  # a graph of the generation is left alone
+    (tmp_path / "graph" / GRAPH_FILE).write_bytes(b"damaged")
+    assert ingest([folder], index=index).graph_built  # ... unless it cannot be opened
+    assert Graph.load(tmp_path / "graph", embedder="hashed", generation=generation) is not None
+
+
+def test_the_consoles_reingest_builds_the_graph_an_older_index_lacks(index: Index, tmp_path: Path) -> None:
+    library = Library(index=index, gate=IndexGate(), data_dir=tmp_path, corpus_dir=_policy_folder(tmp_path))
+    assert not library.reingest(lambda *_: None).graph_built  # the first commit saved the graph
+    shutil.rmtree(tmp_path / "graph")
+    again = library.reingest(lambda *_: None)
+    assert again.unchanged == 1 and again.graph_built
+    assert Graph.saved(tmp_path / "graph") == (index.catalog.generation(), "hashed")
