@@ -134,9 +134,7 @@ class Graph:
     def saved(directory: Path) -> tuple[int, str] | None:
         """The (generation, embedder) of the graph saved in `directory`; None when there is none."""
         labels = _labels(directory)
-        if labels is None:
-            return None
-        return int(labels.get("generation", -1)), str(labels.get("embedder", ""))
+        return (labels["generation"], labels["embedder"]) if labels is not None else None
 
     @classmethod
     def load(
@@ -160,12 +158,21 @@ class Graph:
             return None
         if graph is None:
             return None
-        return cls(graph, list(labels["ids"]), list(labels["keys"]), int(labels["generation"]), embedder)
+        return cls(graph, labels["ids"], labels["keys"], labels["generation"], embedder)
 
 
 def _labels(directory: Path) -> dict[str, Any] | None:
+    """The saved labels when they are whole (generation, embedder, an id and a key a label); else None."""
     try:
         labels = json.loads((directory / LABELS_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return labels if isinstance(labels, dict) else None
+    whole = (
+        isinstance(labels, dict)
+        and isinstance(labels.get("generation"), int)
+        and isinstance(labels.get("embedder"), str)
+        and isinstance(labels.get("ids"), list)
+        and isinstance(labels.get("keys"), list)
+        and len(labels["ids"]) == len(labels["keys"])
+    )
+    return labels if whole else None

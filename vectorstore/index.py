@@ -169,13 +169,15 @@ class Index:
     def build_missing_graph(self) -> bool:
         """The catalog's generation given its graph when none can be opened for it (an index last changed
         by an older version, a commit cut short before its graph was saved, a damaged file): the saved one
-        changed where it can be, else built anew, as a commit does. A graph that opens is left alone (~20 ms
-        to tell at 100k chunks). True when a graph was saved here."""
+        changed where it can be, else built anew, as a commit does. A graph that opens and holds as many
+        chunks as the catalog is left alone (0.06–0.22 s to tell at 100k chunks). True when it saved one."""
         if self.graph_dir is None or self.catalog.chunk_count() <= self.exact_limit:
             return False
         generation, model = self.catalog.generation(), self.embedder.model_id
-        if Graph.load(self.graph_dir, embedder=model, generation=generation) is not None:
+        saved = Graph.load(self.graph_dir, embedder=model, generation=generation)
+        if saved is not None and len(saved.alive()) == self.catalog.chunk_count():
             return False
+        del saved
         self._rebuild_graph(self.catalog.chunks(known=self._chunks), generation)
         return Graph.saved(self.graph_dir) == (generation, model)
 

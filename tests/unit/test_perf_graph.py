@@ -17,7 +17,7 @@ from ingest.pipeline import commit, ingest
 from service.documents import Library
 from service.gate import IndexGate
 from vectorstore.embed import DIM, Vectors, content_key
-from vectorstore.graph import GRAPH_FILE, Graph
+from vectorstore.graph import GRAPH_FILE, LABELS_FILE, Graph
 from vectorstore.index import Index
 
 
@@ -112,6 +112,14 @@ def test_a_saved_graph_opens_only_for_its_generation_and_embedder(
     assert Graph.load(tmp_path / "graph", embedder="model-a", generation=8) is None
     assert Graph.load(tmp_path / "graph", embedder="model-b") is None
     assert Graph.load(tmp_path / "none", embedder="model-a") is None
+    assert Graph.saved(tmp_path / "graph") == (7, "model-a")
+    labels = tmp_path / "graph" / LABELS_FILE
+    whole = labels.read_text(encoding="utf-8")
+    for damaged in ('{"generation": 7, "embedder": "model-a"}', '{"generation": "7"}', "[]", "{"):
+        labels.write_text(damaged, encoding="utf-8")  # labels cut short or not ours: no graph, no crash
+        assert Graph.load(tmp_path / "graph", embedder="model-a", generation=7) is None
+        assert Graph.saved(tmp_path / "graph") is None
+    labels.write_text(whole, encoding="utf-8")
     (tmp_path / "graph" / GRAPH_FILE).write_bytes(b"not a graph")
     with caplog.at_level(logging.WARNING):
         assert Graph.load(tmp_path / "graph", embedder="model-a", generation=7) is None
@@ -238,6 +246,10 @@ def test_an_ingest_that_changes_nothing_builds_the_graph_an_older_index_lacks(
     assert not ingest([folder], index=index).graph_built  # a graph of the generation is left alone
     (tmp_path / "graph" / GRAPH_FILE).write_bytes(b"damaged")
     assert ingest([folder], index=index).graph_built  # ... unless it cannot be opened
+    short = Graph.empty(DIM, generation, "hashed")
+    short.add(["x"], ["kx"], _unit("x")[None, :])
+    short.save(tmp_path / "graph")  # ... or does not hold every chunk of the catalog
+    assert ingest([folder], index=index).graph_built
     assert Graph.load(tmp_path / "graph", embedder="hashed", generation=generation) is not None
 
 
