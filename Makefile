@@ -23,7 +23,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 typecheck: setup
-	$(BIN)/mypy core vectorstore ingest bot quality app cli service console scripts server.py
+	$(BIN)/mypy core vectorstore ingest bot quality app cli service console scripts server.py tests
 
 unit: setup
 	$(BIN)/python -m pytest -q -m "not eval and not integration"

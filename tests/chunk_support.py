@@ -30,3 +30,6 @@ class CountingTokenizer:
     def tokens_many(self, texts: Sequence[str]) -> list[list[str]]:
         self.seen += texts
         return [self._inner.tokens(t) for t in texts]
+
+    def words(self, text: str) -> list[str]:
+        return self._inner.words(text)

@@ -167,9 +167,11 @@ def _doc_image(page: Any, selector: str, name: str) -> None:
     page.locator(selector).screenshot(path=shot)
     with Image.open(shot) as image:
         scale = min(1.0, 900 / image.width)
-        small = image.resize((int(image.width * scale), int(image.height * scale)), Image.LANCZOS)
+        small = image.resize((int(image.width * scale), int(image.height * scale)), Image.Resampling.LANCZOS)
         small = small.crop((0, 0, small.width, min(small.height, 700)))
-        small.convert("P", palette=Image.ADAPTIVE, colors=128).save(DOC_IMAGES / f"{name}.png", optimize=True)
+        small.convert("P", palette=Image.Palette.ADAPTIVE, colors=128).save(
+            DOC_IMAGES / f"{name}.png", optimize=True
+        )
 
 
 def test_a_down_vote_worked_into_a_published_curated_answer_is_served_by_ipbot_ask_quick(

@@ -9,7 +9,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -21,12 +21,15 @@ from tests.fakes.live_server import wait_until
 from tests.qr_read import expected_matrix, svg_matrix
 from tests.volunteer_support import publish_curated
 
+if TYPE_CHECKING:
+    from playwright.sync_api import ViewportSize
+
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
 ARTIFACTS = REPO / "var" / "test-artifacts" / "volunteer"
 TOKEN = "w" * 16 + "0123456789abcdef"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 FIRST_LOAD_LIMIT = 100 * 1024
 
 

@@ -132,8 +132,8 @@ def test_two_deployments_on_one_chroma_server_keep_their_vectors(built_data_dir,
         for env in (a, b):
             check = doctor(env, "--dry-run")
             assert check.returncode == 0 and "多余 0 个" in check.stdout and "缺失或过期 0 个" in check.stdout
-        name_a = re.search(r"集合 (\S+)：", doctor(a).stdout).group(1)  # type: ignore[union-attr]
-        name_b = re.search(r"集合 (\S+)：", doctor(b).stdout).group(1)  # type: ignore[union-attr]
+        name_a = re.search(r"集合 (\S+)：", doctor(a).stdout).group(1)
+        name_b = re.search(r"集合 (\S+)：", doctor(b).stdout).group(1)
         assert name_a != name_b
 
         intruder = base_env(fresh_data_dir(built_data_dir, tmp_path / "c"), IPBOT_COLLECTION=name_a, **server)

@@ -204,7 +204,7 @@ def test_streaming_sends_given_clauses_then_the_models_text_then_the_checked_ans
     deltas = [e[1]["text"] for e in events[1:-1]]
     assert len(deltas) > 2 and "".join(deltas) == TRUE_CLAIM
     assert final["mode"] == "llm" and final["verified"] is True and final["answer"] == TRUE_CLAIM
-    assert [c["n"] for c in final["citations"]] == [1]  # type: ignore[union-attr]
+    assert [c["n"] for c in final["citations"]] == [1]
 
 
 def test_a_sentence_dropped_after_streaming_is_retracted_in_the_final_event(
@@ -216,7 +216,7 @@ def test_a_sentence_dropped_after_streaming_is_retracted_in_the_final_event(
 
     assert "500万元" in "".join(e[1]["text"] for e in events[1:-1])
     assert final["answer"] == TRUE_CLAIM and final["verified"] is False
-    assert [d["sentence"] for d in final["dropped"]] == [INVENTED, PHANTOM]  # type: ignore[union-attr]
+    assert [d["sentence"] for d in final["dropped"]] == [INVENTED, PHANTOM]
 
 
 @pytest.mark.parametrize(

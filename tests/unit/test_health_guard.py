@@ -48,11 +48,16 @@ def test_while_down_calls_fail_at_once_until_a_trial_is_due(guard: Guard, clock:
     with pytest.raises(StoreUnavailableError):
         guard.call("query", broken)
     calls: list[int] = []
+
+    def counted() -> int:
+        calls.append(1)
+        return 7
+
     with pytest.raises(StoreUnavailableError, match="refused"):
-        guard.call("query", lambda: calls.append(1) or 1)
+        guard.call("query", counted)
     assert calls == []  # refused without calling
     clock.now += 2.5
-    assert guard.call("query", lambda: calls.append(1) or 7) == 7
+    assert guard.call("query", counted) == 7
     assert calls == [1] and guard.state.up
 
 
