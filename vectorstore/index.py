@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Sequence, Set
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -145,15 +145,15 @@ class Index:
         self._corpus = (generation, corpus)
         return chunks
 
-    def _rebuild_graph(self, chunks: Sequence[Chunk], generation: int) -> None:
+    def _rebuild_graph(self, chunks: Sequence[Chunk], generation: int) -> bool:
         """The graph of `chunks` saved for `generation`: the last one changed where it can be, else built
-        anew from the embedding cache; none (Chroma answers) when the cache lacks a vector."""
+        anew from the embedding cache (True); none when the cache lacks a vector (False: Chroma answers)."""
         if self.graph_dir is None:
-            return
+            return False
         self._graph = (None, None, 0)  # this process's map of the old graph is closed before it is replaced
         if len(chunks) <= self.exact_limit:
             shutil.rmtree(self.graph_dir, ignore_errors=True)
-            return
+            return False
         model = self.embedder.model_id
         now = {c.chunk_id: content_key(model, c.search_text()) for c in chunks}
         old = Graph.load(self.graph_dir, embedder=model, writable=True)
@@ -163,23 +163,21 @@ class Index:
             graph = self._graph_built(now, generation)
         if graph is None:
             shutil.rmtree(self.graph_dir, ignore_errors=True)
-        else:
-            graph.save(self.graph_dir)
+            return False
+        graph.save(self.graph_dir)
+        return True
 
     def build_missing_graph(self) -> bool:
         """The catalog's generation given its graph when none can be opened for it (an index last changed
         by an older version, a commit cut short before its graph was saved, a damaged file): the saved one
         changed where it can be, else built anew, as a commit does. A graph that opens and holds as many
-        chunks as the catalog is left alone (0.06–0.22 s to tell at 100k chunks). True when it saved one."""
+        chunks as the catalog is left alone. True when it saved one."""
         if self.graph_dir is None or self.catalog.chunk_count() <= self.exact_limit:
             return False
-        generation, model = self.catalog.generation(), self.embedder.model_id
-        saved = Graph.load(self.graph_dir, embedder=model, generation=generation)
-        if saved is not None and len(saved.alive()) == self.catalog.chunk_count():
+        generation = self.catalog.generation()
+        if self._graph_of(generation, self.catalog.chunk_ids()) is not None:
             return False
-        del saved
-        self._rebuild_graph(self.catalog.chunks(known=self._chunks), generation)
-        return Graph.saved(self.graph_dir) == (generation, model)
+        return self._rebuild_graph(self.catalog.chunks(known=self._chunks), generation)
 
     def _graph_built(self, now: dict[str, str], generation: int) -> Graph | None:
         """A new graph of the chunks `now` names (id → content key), read from the cache a batch at a time."""
@@ -269,13 +267,18 @@ class Index:
         held, graph, stamp = self._graph
         if held is chunks and (graph is not None or self._graph_stamp() == stamp):
             return graph
-        stamp, graph = self._graph_stamp(), None
-        if self.graph_dir is not None and len(chunks) > self.exact_limit:
-            graph = Graph.load(self.graph_dir, embedder=self.embedder.model_id, generation=self._generation)
-            if graph is not None and graph.alive() != chunks.keys():
-                graph = None
+        stamp = self._graph_stamp()
+        graph = self._graph_of(self._generation, chunks.keys()) if len(chunks) > self.exact_limit else None
         self._graph = (chunks, graph, stamp)
         return graph
+
+    def _graph_of(self, generation: int, ids: Set[str]) -> Graph | None:
+        """The graph saved for `generation` by this embedder when it holds exactly the chunks `ids`, opened
+        as a memory map; else None."""
+        if self.graph_dir is None:
+            return None
+        graph = Graph.load(self.graph_dir, embedder=self.embedder.model_id, generation=generation)
+        return graph if graph is not None and graph.alive() == ids else None
 
     def _graph_stamp(self) -> int:
         """When the saved graph last changed (its labels file's mtime in ns; 0: none saved)."""
