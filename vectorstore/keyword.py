@@ -22,6 +22,11 @@ if TYPE_CHECKING:
     import bm25s
 
 _SMALL = 4096  # up to this many scores, top_positions sorts them all
+# Up to this many bytes (token columns × chunks × 4), the scores are held as a dense float32 table: a
+# question's columns are summed in one numpy call and its best picked in Python. Each numpy call costs
+# 10–30 µs right after the question's embedding against ~2 µs hot; the sparse columns take about twenty
+# (docs/benchmarks.md, "Session 17"). The bundled corpus: 0.9 MB.
+DENSE_BYTES = 8 << 20
 K1, B = 1.2, 0.75
 
 
@@ -71,6 +76,8 @@ class KeywordIndex:
         self._starts: list[int] | None = None  # the score matrix's column starts, as Python ints
         self._fillers: dict[str, str] | None = None  # see fillers()
         self._tokens: ChunkTokens | None = None  # the chunks' token ids, from build until saved
+        self._table: npt.NDArray[np.float32] | None = None  # see _dense_table()
+        self._tabled = False  # whether _dense_table() has decided
 
     @classmethod
     def build(
@@ -117,6 +124,9 @@ class KeywordIndex:
 
     def top(self, query_tokens: list[str], k: int) -> list[tuple[str, float]]:
         """The k best chunks by BM25 with a positive score, as (chunk id, score), best first."""
+        table = self._dense_table()
+        if table is not None:
+            return self._top_in_table(table, query_tokens, k)
         raw = self.scores(query_tokens)
         if len(raw) <= _SMALL:  # one stable sort of every score; the positive ones lead it
             ranked = np.argsort(-raw, kind="stable")[: max(k, 0)]
@@ -125,6 +135,34 @@ class KeywordIndex:
             positive = np.flatnonzero(raw > 0)  # usually a small share of the chunks
             best = positive[top_positions(raw[positive], k)]
         return list(zip([self.ids[i] for i in best.tolist()], raw[best].tolist(), strict=True))
+
+    def _top_in_table(
+        self, table: npt.NDArray[np.float32], query_tokens: list[str], k: int
+    ) -> list[tuple[str, float]]:
+        """top() from the dense table: the same float32 sums in the same order (a row sum over axis 0 adds
+        the columns one after another, as np.add.at does), the same ties (lower position first)."""
+        vocab, columns = self._retriever.vocab_dict, len(table)
+        picked = [c for c in (vocab[t] for t in query_tokens if t in vocab) if c < columns]
+        if not picked or k <= 0:
+            return []
+        raw = (table[picked[0]] if len(picked) == 1 else np.add.reduce(table[picked], axis=0)).tolist()
+        positive = [i for i, score in enumerate(raw) if score > 0]
+        best = sorted(positive, key=raw.__getitem__, reverse=True)[:k]  # stable: ties keep position order
+        return [(self.ids[i], raw[i]) for i in best]
+
+    def _dense_table(self) -> npt.NDArray[np.float32] | None:
+        """Every token column's scores as a dense (columns × chunks) float32 table, made on first use once
+        per index; None above DENSE_BYTES."""
+        if not self._tabled:
+            matrix = self._retriever.scores if self.ids else {}
+            columns = len(matrix["indptr"]) - 1 if matrix else 0
+            if matrix and columns * len(self.ids) * 4 <= DENSE_BYTES:
+                table = np.zeros((columns, len(self.ids)), dtype=np.float32)
+                of_column = np.repeat(np.arange(columns), np.diff(matrix["indptr"]))
+                table[of_column, matrix["indices"]] = matrix["data"]
+                self._table = table
+            self._tabled = True
+        return self._table
 
     def df(self, token: str) -> int:
         """How many chunks contain the token (the length of its column of the score matrix)."""

@@ -40,14 +40,14 @@ def route(
         # get_DAG's words starting here and calc's best of them, in one pass: each candidate is the same
         # (value, end) as calc's, and the greatest wins as under max() (a tie in value goes to the longer)
         best: tuple[float, int] | None = None
-        i, frag = idx, block[idx]
-        while i < n and frag in freq:
-            if count := freq[frag]:
+        i, count = idx, freq.get(block[idx])  # one look a prefix (None: no word goes on from it)
+        while count is not None:
+            if count:
                 candidate = (log(count) - logtotal + out[i + 1][0], i)
                 if best is None or candidate > best:
                     best = candidate
             i += 1
-            frag = block[idx : i + 1]
+            count = freq.get(block[idx : i + 1]) if i < n else None
         out[idx] = best if best is not None else (log(1) - logtotal + out[idx + 1][0], idx)  # a lone char
     return out
 
