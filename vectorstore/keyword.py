@@ -110,13 +110,8 @@ class KeywordIndex:
         scores = np.zeros(len(self.ids), dtype=np.float32)
         if not self.ids:
             return scores
-        vocab, matrix = self._retriever.vocab_dict, self._retriever.scores
-        starts = self._column_starts()
-        spans = [
-            (starts[c], starts[c + 1])
-            for c in (vocab[t] for t in query_tokens if t in vocab)
-            if c < len(starts) - 1
-        ]
+        matrix, starts = self._retriever.scores, self._column_starts()
+        spans = [(starts[c], starts[c + 1]) for c in self._columns_of(query_tokens, len(starts) - 1)]
         if spans:  # bm25s's get_scores, in one np.add.at over every column (the same sums, in order)
             rows = np.concatenate([matrix["indices"][a:b] for a, b in spans])
             np.add.at(scores, rows, np.concatenate([matrix["data"][a:b] for a, b in spans]))
@@ -141,14 +136,19 @@ class KeywordIndex:
     ) -> list[tuple[str, float]]:
         """top() from the dense table: the same float32 sums in the same order (a row sum over axis 0 adds
         the columns one after another, as np.add.at does), the same ties (lower position first)."""
-        vocab, columns = self._retriever.vocab_dict, len(table)
-        picked = [c for c in (vocab[t] for t in query_tokens if t in vocab) if c < columns]
+        picked = self._columns_of(query_tokens, len(table))
         if not picked or k <= 0:
             return []
         raw = (table[picked[0]] if len(picked) == 1 else np.add.reduce(table[picked], axis=0)).tolist()
         positive = [i for i, score in enumerate(raw) if score > 0]
         best = sorted(positive, key=raw.__getitem__, reverse=True)[:k]  # stable: ties keep position order
         return [(self.ids[i], raw[i]) for i in best]
+
+    def _columns_of(self, query_tokens: list[str], count: int) -> list[int]:
+        """The score matrix's columns of the query's tokens, in order (repeats kept; the vocabulary's
+        empty-query token has no column: only those below `count`)."""
+        vocab = self._retriever.vocab_dict
+        return [c for c in (vocab[t] for t in query_tokens if t in vocab) if c < count]
 
     def _dense_table(self) -> npt.NDArray[np.float32] | None:
         """Every token column's scores as a dense (columns × chunks) float32 table, made on first use once
