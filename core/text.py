@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 PATH_SEP = " › "  # between the parts of a clause path: 《title》 › 四、… › （二）… › 6.
@@ -13,10 +14,46 @@ _NOT_COMPARED = re.compile(r"[\s\"'“”‘’「」]")
 
 
 def to_simplified(text: str) -> str:
-    """Traditional characters as simplified ones (楊浦區 → 杨浦区), for matching; quotes keep the source."""
-    import zhconv  # a 0.3 s dictionary load, paid by the first question only
+    """Traditional characters as simplified ones (楊浦區 → 杨浦区), for matching; quotes keep the source.
 
-    return str(zhconv.convert(text, "zh-cn"))
+    Exactly zhconv.convert(text, "zh-cn"), which walks the text a character at a time, taking the longest
+    word of its table that starts there. Only a character that begins a longer word needs that walk; every
+    other character is one table lookup, done for a whole stretch at once by str.translate."""
+    single, starts_word, walk = _simplifier()
+    parts: list[str] = []
+    at = 0
+    while (found := starts_word.search(text, at)) is not None:
+        parts.append(text[at : found.start()].translate(single))
+        word, at = walk(text, found.start())
+        parts.append(word)
+    parts.append(text[at:].translate(single))
+    return "".join(parts)
+
+
+@lru_cache(maxsize=1)
+def _simplifier() -> tuple[dict[int, str], re.Pattern[str], Callable[[str, int], tuple[str, int]]]:
+    """zhconv's zh-cn table split for to_simplified: a translate table of the characters that begin no longer
+    word, a pattern finding those that do, and zhconv's own walk from such a character."""
+    from zhconv import zhconv as tables  # a 0.3 s dictionary load, paid by the first question only
+
+    table: dict[str, str] = tables.getdict("zh-cn")
+    prefixes: set[str] = tables.pfsdict["zh-cn"]
+    leads = {word[0] for word in table if len(word) > 1}
+    single = {ord(char): to for char, to in table.items() if len(char) == 1 and char not in leads}
+    starts_word = re.compile(f"[{''.join(map(re.escape, sorted(leads)))}]" if leads else "(?!)")
+
+    def walk(text: str, start: int) -> tuple[str, int]:
+        """zhconv.convert's step at `start`: the longest table word there (its prefixes all in the prefix
+        set), as converted, and where the next step starts; else the character itself."""
+        end, piece, best, best_end = start, text[start], None, start
+        while end < len(text) and piece in prefixes:
+            if piece in table:
+                best, best_end = table[piece], end
+            end += 1
+            piece = text[start : end + 1]
+        return (text[start], start + 1) if best is None else (best, best_end + 1)
+
+    return single, starts_word, walk
 
 
 def normalize(text: str) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+from array import array
 from collections.abc import Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -22,11 +24,13 @@ if TYPE_CHECKING:
     import bm25s
 
 _SMALL = 4096  # up to this many scores, top_positions sorts them all
-# Up to this many bytes (token columns × chunks × 4), the scores are held as a dense float32 table: a
-# question's columns are summed in one numpy call and its best picked in Python. Each numpy call costs
-# 10–30 µs right after the question's embedding against ~2 µs hot; the sparse columns take about twenty
-# (docs/benchmarks.md, "Session 17"). The bundled corpus: 0.9 MB.
-DENSE_BYTES = 8 << 20
+# Up to this many chunks, a question's BM25 columns are summed in Python, from each column's (chunk, score)
+# pairs read out of the score matrix once per index, and its best picked in Python: no numpy call at all.
+# Each numpy call costs 10–30 µs right after the question's embedding against ~2 µs hot (the sparse path
+# below makes about twenty), and its code is read back into the caches each time. Hot, the Python sum
+# takes ~0.11 µs a pair: 18 / 69 / 143 µs a question at 118 / 500 / 1024 chunks, against 15 / 25 / 39 µs
+# for numpy's (docs/benchmarks.md, "Session 17", "Session 18"). The bundled corpus has 8,491 pairs.
+PYTHON_SUM_CHUNKS = 1024
 K1, B = 1.2, 0.75
 
 
@@ -76,8 +80,7 @@ class KeywordIndex:
         self._starts: list[int] | None = None  # the score matrix's column starts, as Python ints
         self._fillers: dict[str, str] | None = None  # see fillers()
         self._tokens: ChunkTokens | None = None  # the chunks' token ids, from build until saved
-        self._table: npt.NDArray[np.float32] | None = None  # see _dense_table()
-        self._tabled = False  # whether _dense_table() has decided
+        self._pairs: list[list[tuple[int, float]]] | None = None  # see _column_pairs()
 
     @classmethod
     def build(
@@ -119,9 +122,8 @@ class KeywordIndex:
 
     def top(self, query_tokens: list[str], k: int) -> list[tuple[str, float]]:
         """The k best chunks by BM25 with a positive score, as (chunk id, score), best first."""
-        table = self._dense_table()
-        if table is not None:
-            return self._top_in_table(table, query_tokens, k)
+        if 0 < len(self.ids) <= PYTHON_SUM_CHUNKS:
+            return self._top_in_python(query_tokens, k)
         raw = self.scores(query_tokens)
         if len(raw) <= _SMALL:  # one stable sort of every score; the positive ones lead it
             ranked = np.argsort(-raw, kind="stable")[: max(k, 0)]
@@ -131,15 +133,20 @@ class KeywordIndex:
             best = positive[top_positions(raw[positive], k)]
         return list(zip([self.ids[i] for i in best.tolist()], raw[best].tolist(), strict=True))
 
-    def _top_in_table(
-        self, table: npt.NDArray[np.float32], query_tokens: list[str], k: int
-    ) -> list[tuple[str, float]]:
-        """top() from the dense table: the same float32 sums in the same order (a row sum over axis 0 adds
-        the columns one after another, as np.add.at does), the same ties (lower position first)."""
-        picked = self._columns_of(query_tokens, len(table))
+    def _top_in_python(self, query_tokens: list[str], k: int) -> list[tuple[str, float]]:
+        """top() of a small index without numpy: the same float32 sums in the same order (np.add.at adds the
+        columns one after another; a float32 array adds in double and rounds to float32, which gives the
+        float32 sum exactly, since a double holds more than twice a float32's digits), the same ties (lower
+        position first)."""
+        pairs = self._column_pairs()
+        picked = self._columns_of(query_tokens, len(pairs))
         if not picked or k <= 0:
             return []
-        raw = (table[picked[0]] if len(picked) == 1 else np.add.reduce(table[picked], axis=0)).tolist()
+        sums = array("f", bytes(4 * len(self.ids)))
+        for column in picked:
+            for chunk, score in pairs[column]:
+                sums[chunk] += score
+        raw = sums.tolist()
         positive = [i for i, score in enumerate(raw) if score > 0]
         best = sorted(positive, key=raw.__getitem__, reverse=True)[:k]  # stable: ties keep position order
         return [(self.ids[i], raw[i]) for i in best]
@@ -150,19 +157,14 @@ class KeywordIndex:
         vocab = self._retriever.vocab_dict
         return [c for c in (vocab[t] for t in query_tokens if t in vocab) if c < count]
 
-    def _dense_table(self) -> npt.NDArray[np.float32] | None:
-        """Every token column's scores as a dense (columns × chunks) float32 table, made on first use once
-        per index; None above DENSE_BYTES."""
-        if not self._tabled:
-            matrix = self._retriever.scores if self.ids else {}
-            columns = len(matrix["indptr"]) - 1 if matrix else 0
-            if matrix and columns * len(self.ids) * 4 <= DENSE_BYTES:
-                table = np.zeros((columns, len(self.ids)), dtype=np.float32)
-                of_column = np.repeat(np.arange(columns), np.diff(matrix["indptr"]))
-                table[of_column, matrix["indices"]] = matrix["data"]
-                self._table = table
-            self._tabled = True
-        return self._table
+    def _column_pairs(self) -> list[list[tuple[int, float]]]:
+        """Each token column's (chunk position, score) pairs in the score matrix's order, read out once per
+        index (the scores as Python floats: each the float32 value exactly)."""
+        if self._pairs is None:
+            matrix, starts = self._retriever.scores, self._column_starts()
+            chunks, scores = matrix["indices"].tolist(), matrix["data"].tolist()
+            self._pairs = [list(zip(chunks[a:b], scores[a:b], strict=True)) for a, b in pairwise(starts)]
+        return self._pairs
 
     def df(self, token: str) -> int:
         """How many chunks contain the token (the length of its column of the score matrix)."""

@@ -1,13 +1,16 @@
 """A question's own work with fewer numpy calls (each costs 10–30 µs right after its embedding): a small
-index's BM25 scores from a dense table, a small matrix's ranking sorted in Python, the embedder's vector
-passed on as it comes. Each gives exactly what the numpy path gives (docs/benchmarks.md, "Session 17")."""
+index's BM25 scores summed in Python, a small matrix's ranking sorted in Python, the embedder's vector
+passed on as it comes. Each gives exactly what the numpy path gives (docs/benchmarks.md, "Session 17",
+"Session 18")."""
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
+from core.text import to_simplified
 from tests.chunk_support import chunks_of
 from vectorstore import keyword
 from vectorstore.dense import SORT_ALL, DenseMatrix
@@ -26,7 +29,7 @@ def _texts(rng: np.random.Generator, n: int) -> list[str]:
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_the_dense_table_gives_the_sparse_columns_scores_bit_for_bit(
+def test_the_python_sums_give_the_sparse_columns_scores_bit_for_bit(
     seed: int, jieba_tokenizer: KeywordTokenizer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rng = np.random.default_rng(seed)
@@ -34,15 +37,15 @@ def test_the_dense_table_gives_the_sparse_columns_scores_bit_for_bit(
     questions = [
         [*map(str, rng.choice(_WORDS, size=int(rng.integers(1, 12)))), "没有的词"] for _ in range(30)
     ]
-    assert index._dense_table() is not None
-    tabled = [index.top(q, k) for q in questions for k in (0, 1, 5, 50)]
-    monkeypatch.setattr(keyword, "DENSE_BYTES", 0)
+    summed = [index.top(q, k) for q in questions for k in (0, 1, 5, 50)]
+    assert index._pairs is not None  # the Python path ran
+    monkeypatch.setattr(keyword, "PYTHON_SUM_CHUNKS", 0)
     sparse = KeywordIndex.build(
         chunks_of("d", _texts(np.random.default_rng(seed), 40 + 30 * seed)), jieba_tokenizer, generation=1
     )
-    assert sparse._dense_table() is None
-    assert [sparse.top(q, k) for q in questions for k in (0, 1, 5, 50)] == tabled  # floats compared exactly
-    assert any(len(found) >= 40 for found in tabled) and any(len(found) == 1 for found in tabled)
+    assert [sparse.top(q, k) for q in questions for k in (0, 1, 5, 50)] == summed  # floats compared exactly
+    assert sparse._pairs is None  # numpy's sparse path ran
+    assert any(len(found) >= 40 for found in summed) and any(len(found) == 1 for found in summed)
 
 
 def test_a_question_of_no_indexed_word_scores_nothing(jieba_tokenizer: KeywordTokenizer) -> None:
@@ -104,3 +107,45 @@ def test_the_embedders_vector_is_passed_on_as_it_comes_when_float32() -> None:
     embedder._loaded = _Model(np.ones(DIM, dtype=np.float64))
     converted = embedder.query("专利")
     assert converted.dtype == np.float32 and np.array_equal(converted, as_given)
+
+
+def _zhconv(text: str) -> str:
+    import zhconv
+
+    return str(zhconv.convert(text, "zh-cn"))
+
+
+def test_to_simplified_is_zhconv_on_the_bundled_policies_in_traditional_characters() -> None:
+    import zhconv
+
+    policies = sorted((Path(__file__).resolve().parents[2] / "data" / "policies").glob("*.txt"))
+    assert policies
+    for path in policies:
+        simplified = path.read_text(encoding="utf-8")
+        traditional = str(zhconv.convert(simplified, "zh-tw"))  # words zh-cn reads back
+        for text in (simplified, traditional, traditional[::-1]):
+            assert to_simplified(text) == _zhconv(text)
+    assert to_simplified("楊浦區的專利質押融資貼息") == "杨浦区的专利质押融资贴息"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_to_simplified_is_zhconv_where_words_of_its_table_meet_and_overlap(seed: int) -> None:
+    from zhconv import zhconv as tables
+
+    table = tables.getdict("zh-cn")
+    words = sorted(table)
+    longer = [w for w in words if len(w) > 2]
+    rng = np.random.default_rng(seed)
+    for _ in range(400):
+        pieces: list[str] = []
+        for _ in range(int(rng.integers(1, 12))):
+            drawn = longer if rng.random() < 0.5 else words
+            word = drawn[int(rng.integers(len(drawn)))]
+            # a word whole, or cut short at either end: prefixes that lead nowhere
+            cut = int(rng.integers(0, 3))
+            pieces.append(word if cut == 0 else word[:-1] if cut == 1 else word[1:])
+            if rng.random() < 0.2:
+                pieces.append(str(rng.choice(["，", "a", " ", "12", "专利", "？"])))
+        text = "".join(pieces)
+        assert to_simplified(text) == _zhconv(text), text
+    assert to_simplified("") == ""
