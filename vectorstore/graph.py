@@ -130,12 +130,6 @@ class Graph:
         (tmp / LABELS_FILE).write_text(json.dumps(labels, ensure_ascii=False), encoding="utf-8")
         swap_in(tmp, directory)
 
-    @staticmethod
-    def saved(directory: Path) -> tuple[int, str] | None:
-        """The (generation, embedder) of the graph saved in `directory`; None when there is none."""
-        labels = _labels(directory)
-        return (labels["generation"], labels["embedder"]) if labels is not None else None
-
     @classmethod
     def load(
         cls, directory: Path, *, embedder: str, generation: int | None = None, writable: bool = False

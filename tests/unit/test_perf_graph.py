@@ -21,6 +21,12 @@ from vectorstore.graph import GRAPH_FILE, LABELS_FILE, Graph
 from vectorstore.index import Index
 
 
+def _saved(directory: Path, embedder: str) -> tuple[int, str] | None:
+    """The (generation, embedder) of the graph of `embedder` saved in `directory`; None when none opens."""
+    graph = Graph.load(directory, embedder=embedder)
+    return None if graph is None else (graph.generation, graph.embedder)
+
+
 def _unit(seed: str) -> Vectors:
     rng = np.random.default_rng(int(hashlib.sha1(seed.encode()).hexdigest()[:8], 16))
     vector = rng.normal(size=DIM).astype(np.float32)
@@ -112,13 +118,13 @@ def test_a_saved_graph_opens_only_for_its_generation_and_embedder(
     assert Graph.load(tmp_path / "graph", embedder="model-a", generation=8) is None
     assert Graph.load(tmp_path / "graph", embedder="model-b") is None
     assert Graph.load(tmp_path / "none", embedder="model-a") is None
-    assert Graph.saved(tmp_path / "graph") == (7, "model-a")
+    assert _saved(tmp_path / "graph", "model-a") == (7, "model-a")
     labels = tmp_path / "graph" / LABELS_FILE
     whole = labels.read_text(encoding="utf-8")
     for damaged in ('{"generation": 7, "embedder": "model-a"}', '{"generation": "7"}', "[]", "{"):
         labels.write_text(damaged, encoding="utf-8")  # labels cut short or not ours: no graph, no crash
         assert Graph.load(tmp_path / "graph", embedder="model-a", generation=7) is None
-        assert Graph.saved(tmp_path / "graph") is None
+        assert _saved(tmp_path / "graph", "model-a") is None
     labels.write_text(whole, encoding="utf-8")
     (tmp_path / "graph" / GRAPH_FILE).write_bytes(b"not a graph")
     with caplog.at_level(logging.WARNING):
@@ -235,11 +241,12 @@ def test_an_ingest_that_changes_nothing_builds_the_graph_an_older_index_lacks(
     first = ingest([folder], index=index)
     assert first.chunks > index.exact_limit and not first.graph_built  # its commit saved the graph
     generation = index.catalog.generation()
-    assert Graph.saved(tmp_path / "graph") == (generation, "hashed")
+    assert _saved(tmp_path / "graph", "hashed") == (generation, "hashed")
     shutil.rmtree(tmp_path / "graph")  # as an index last changed by a version without graphs
     again = ingest([folder], index=index)
     assert again.unchanged == 1 and again.added == again.updated == 0 and again.graph_built
-    assert Graph.saved(tmp_path / "graph") == (generation, "hashed")  # the same generation: nothing committed
+    # the same generation: nothing committed
+    assert _saved(tmp_path / "graph", "hashed") == (generation, "hashed")
     chunk = next(iter(index.chunks().values()))
     index.vectors.delete([chunk.chunk_id])  # only the graph can still find it
     assert index.nearest(_unit(chunk.search_text()), 1)[0][0] == chunk.chunk_id
@@ -259,4 +266,4 @@ def test_the_consoles_reingest_builds_the_graph_an_older_index_lacks(index: Inde
     shutil.rmtree(tmp_path / "graph")
     again = library.reingest(lambda *_: None)
     assert again.unchanged == 1 and again.graph_built
-    assert Graph.saved(tmp_path / "graph") == (index.catalog.generation(), "hashed")
+    assert _saved(tmp_path / "graph", "hashed") == (index.catalog.generation(), "hashed")
